@@ -4,7 +4,8 @@
  */
 import { z } from "zod";
 
-const NAME = /^[a-z0-9][a-z0-9._-]*$/i;
+// No regex flags: JSON Schema patterns have none, and the generated schema must accept the same names.
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** Names that end up in paths and container labels: letters, digits, `.`, `_`, `-`; no leading dot. */
 export const identifier = z
   .string()
@@ -51,7 +52,7 @@ const ulimit = z.union([z.number().int(), z.strictObject({ soft: z.number().int(
 
 const dockerOptions = z
   .strictObject({
-    shmSize: z.string().regex(/^\d+[bkmg]?$/i, "expected a size such as 1g or 512m").optional(),
+    shmSize: z.string().regex(/^\d+[bkmgBKMG]?$/, "expected a size such as 1g or 512m").optional(),
     ulimits: z.record(z.string(), ulimit).optional(),
     mounts: z
       .array(z.strictObject({ source: z.string().min(1), target: z.string().min(1), readOnly: z.boolean().optional() }))
@@ -76,15 +77,18 @@ export const workloadSchema = z
   })
   .describe("A workload: what to launch and how to read its results");
 
+/** A profile by name, or by the numeric id `nvidia-smi mig -lgip` prints (YAML reads `19` as a number). */
+const profileRef = z.union([z.string().min(1), z.number().int().min(0).transform(String)]);
+
 const computeInstanceSchema = z.strictObject({
   name: identifier.optional(),
-  profile: z.string().min(1).describe("Compute-instance profile, e.g. 1c.4g.20gb"),
+  profile: profileRef.describe("Compute-instance profile name or id, e.g. 1c.4g.20gb"),
   count: z.number().int().min(1).max(8).default(1),
 });
 
 const gpuInstanceSchema = z.strictObject({
   name: identifier.optional().describe("A name `run[].on` can refer to"),
-  profile: z.string().min(1).describe("GPU-instance profile name or id, e.g. 1g.5gb or 19"),
+  profile: profileRef.describe("GPU-instance profile name or id, e.g. 1g.5gb or 19"),
   count: z.number().int().min(1).max(8).default(1),
   start: z.number().int().min(0).max(7).optional().describe("Exact memory-slot placement (experts)"),
   computeInstances: z.array(computeInstanceSchema).min(1).optional().describe("Two-level partitioning; default: one CI filling the GI"),

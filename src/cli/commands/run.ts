@@ -1,0 +1,59 @@
+import path from "node:path";
+import { loadOrFail } from "../load.js";
+import type { CommandFactory } from "./types.js";
+
+export const runCommand: CommandFactory = (setExit) => ({
+  command: "run <file>",
+  describe: "Run a scenario: partition, launch, collect, restore; prints the study-style table and the run directory",
+  builder: (y) =>
+    y
+      .positional("file", { type: "string", demandOption: true, describe: "Scenario YAML file" })
+      .option("gpu", { type: "string", describe: "sim:MODEL for the simulated GPU, real for nvidia-smi; default: real when present, else simulated" })
+      .option("runtime", { type: "string", choices: ["process", "docker"], default: "process", describe: "How workloads are launched" })
+      .option("out", { type: "string", default: "results", describe: "Folder that receives the run directory" })
+      .option("any-gpu", { type: "boolean", default: false, describe: "Run even when the GPU is not the scenario's model" }),
+  handler: async (args) => {
+    const scenario = await loadOrFail(args.file as string);
+    const { parseGpuFlag } = await import("../../runner/gpu-target.js");
+    const gpu = parseGpuFlag(args.gpu as string | undefined, scenario.model.id);
+    const { runScenario } = await import("../../runner/index.js");
+    const { studyTable, renderMarkdown } = await import("../../report/index.js");
+
+    const controller = new AbortController();
+    let signals = 0;
+    const onSignal = (name: string): void => {
+      signals++;
+      process.stderr.write(
+        signals === 1
+          ? `\nbench: ${name}: stopping the workloads and restoring the GPU (partial results are kept)\n`
+          : `\nbench: ${name} again: still cleaning up (workloads, GPU instances); please wait\n`,
+      );
+      controller.abort();
+    };
+    const onInt = (): void => onSignal("SIGINT");
+    const onTerm = (): void => onSignal("SIGTERM");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+    try {
+      const outcome = await runScenario({
+        scenario,
+        gpu,
+        runtime: args.runtime as string,
+        resultsRoot: path.resolve(args.out as string),
+        command: process.argv.slice(1),
+        signal: controller.signal,
+        progress: (line) => process.stderr.write(`[${new Date().toISOString().slice(11, 23)}] ${line}\n`),
+        anyGpu: args["any-gpu"] as boolean,
+      });
+      if (outcome.manifest.executions.length > 0) process.stdout.write(renderMarkdown(studyTable(outcome.manifest)) + "\n");
+      if (!outcome.manifest.validity.valid) {
+        process.stderr.write(`bench: the run is not valid:\n${outcome.manifest.validity.reasons.map((r) => `  - ${r}`).join("\n")}\n`);
+      }
+      process.stdout.write(`${outcome.dir}\n`);
+      setExit(outcome.exitCode);
+    } finally {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+    }
+  },
+});

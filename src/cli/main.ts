@@ -1,0 +1,39 @@
+/** The `bench` command line: thin yargs commands over the modules; errors become documented exit codes. */
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { EXIT, MigbenchError } from "../errors.js";
+import { COMMANDS } from "./commands/index.js";
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const setExit = (code: number): void => {
+    exitCode = Math.max(exitCode, code);
+  };
+  const parser = yargs(argv)
+    .scriptName("bench")
+    .usage("$0 <command> [options]\n\nBenchmark harness for GPU sharing studies: MIG slices, full GPU, serial.")
+    .strict()
+    .demandCommand(1, "name a command; `bench --help` lists them")
+    .recommendCommands()
+    .help()
+    .alias("h", "help")
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((message, error) => {
+      throw error ?? new MigbenchError(message, EXIT.badInput);
+    });
+  for (const command of COMMANDS) parser.command(command(setExit));
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    if (error instanceof MigbenchError) {
+      process.stderr.write(`bench: ${error.message}\n`);
+      if (error.exitCode === EXIT.badInput && !error.message.includes("\n")) process.stderr.write("Run `bench --help` for usage.\n");
+      return error.exitCode;
+    }
+    throw error;
+  }
+  return exitCode;
+}
+
+process.exitCode = await main(hideBin(process.argv));

@@ -1,0 +1,27 @@
+/**
+ * The simulated GPU host: an executable named `nvidia-smi` (bin/sim) that answers like the real tool
+ * from a JSON state file named by MIGBENCH_SIM_STATE. Put `simBinDir()` first on PATH to use it.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export { createSimState, initSimState, DEFAULT_DRIVER_VERSION, type InitSimOptions } from "./init.js";
+export { runSim, loopIntervalMs, SIM_ENV, type SimEnv, type SimResult } from "./run.js";
+export {
+  readSimState,
+  writeSimState,
+  updateSimState,
+  parseSimState,
+  SimState,
+  SimStateError,
+  type SimGpu,
+  type SimGpuInstance,
+  type SimComputeInstance,
+  type SimProcess,
+} from "./state.js";
+
+/** Absolute path of bin/sim; this module sits three levels below the package root in src/ and in dist/. */
+export function simBinDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return path.resolve(here, "..", "..", "..", "bin", "sim");
+}

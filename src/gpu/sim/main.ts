@@ -1,0 +1,22 @@
+/**
+ * The process behind bin/sim/nvidia-smi: runs one command against the state file, or repeats a
+ * `--query-… -l/-lms` every interval until killed, as the real tool does.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { loopIntervalMs, runSim } from "./run.js";
+
+// A reader that goes away (`nvidia-smi -lms 100 | head -1`) ends the loop quietly, as for the real tool.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => process.exit(error.code === "EPIPE" ? 0 : 1));
+
+async function main(argv: readonly string[]): Promise<number> {
+  const interval = loopIntervalMs(argv);
+  for (;;) {
+    const result = runSim(argv, process.env);
+    process.stdout.write(result.stdout);
+    process.stderr.write(result.stderr);
+    if (interval === undefined || result.exitCode !== 0) return result.exitCode;
+    await sleep(interval);
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

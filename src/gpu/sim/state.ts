@@ -1,0 +1,186 @@
+/**
+ * The simulated host's state: one JSON file (named by MIGBENCH_SIM_STATE) that every `nvidia-smi`
+ * invocation reads, and that the mutating ones rewrite under a lock.
+ */
+import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { findModel } from "../catalog/index.js";
+
+const id = z.number().int().nonnegative();
+export const MigModeValue = z.enum(["Enabled", "Disabled"]);
+export type MigModeValue = z.infer<typeof MigModeValue>;
+
+export const SimComputeInstance = z.object({
+  id,
+  profileId: id,
+  /** First compute slice inside the GPU instance. */
+  start: id,
+  uuid: z.string().regex(/^MIG-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/),
+});
+
+export const SimGpuInstance = z.object({
+  id,
+  profileId: id,
+  /** First memory slot. */
+  start: id,
+  computeInstances: z.array(SimComputeInstance),
+});
+
+export const SimProcess = z.object({
+  pid: z.number().int().positive(),
+  name: z.string().min(1),
+  usedMemoryMiB: id,
+  /** The MIG device the process runs on, when it runs on one (it then blocks destroying that instance). */
+  gpuInstanceId: id.optional(),
+  computeInstanceId: id.optional(),
+});
+
+export const SimGpu = z.object({
+  index: id,
+  /** Catalog id of the model. */
+  model: z.string().refine((m) => findModel(m) !== undefined, { message: "unknown GPU model" }),
+  /** The name nvidia-smi prints. */
+  name: z.string().min(1),
+  uuid: z.string().regex(/^GPU-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/),
+  pciBusId: z.string().regex(/^[0-9A-F]{8}:[0-9A-F]{2}:[0-9A-F]{2}\.[0-9A-F]$/),
+  serial: z.string().min(1),
+  vbios: z.string().min(1),
+  migMode: z.object({ current: MigModeValue, pending: MigModeValue }),
+  gpuInstances: z.array(SimGpuInstance),
+  processes: z.array(SimProcess),
+  /** Makes each GPU's telemetry curve its own. */
+  telemetrySeed: z.number().int().nonnegative(),
+});
+
+export const SimState = z.object({
+  version: z.literal(1),
+  driverVersion: z.string().regex(/^\d+\.\d+(\.\d+)?$/),
+  cudaVersion: z.string().regex(/^\d+\.\d+$/),
+  gpus: z.array(SimGpu),
+});
+
+export type SimComputeInstance = z.infer<typeof SimComputeInstance>;
+export type SimGpuInstance = z.infer<typeof SimGpuInstance>;
+export type SimProcess = z.infer<typeof SimProcess>;
+export type SimGpu = z.infer<typeof SimGpu>;
+export type SimState = z.infer<typeof SimState>;
+
+/** A state file that is missing, unreadable or not a valid state. */
+export class SimStateError extends Error {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super(`migbench sim: state file ${file}: ${detail}`);
+    this.name = "SimStateError";
+  }
+}
+
+export function parseSimState(file: string, text: string): SimState {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new SimStateError(file, `not JSON (${(error as Error).message})`);
+  }
+  const result = SimState.safeParse(json);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    throw new SimStateError(file, `invalid: ${issues}`);
+  }
+  return result.data;
+}
+
+export function readSimState(file: string): SimState {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new SimStateError(file, (error as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist (create one with `bench sim init`)" : (error as Error).message);
+  }
+  return parseSimState(file, text);
+}
+
+/** Writes through a temp file and a rename, so a reader never sees half a file. */
+function writeAtomically(file: string, state: SimState): void {
+  const valid = SimState.parse(state);
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  writeFileSync(temp, JSON.stringify(valid, null, 2) + "\n");
+  try {
+    renameSync(temp, file);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+const LOCK_RETRY_MS = 10;
+const LOCK_WAIT_MS = 15_000;
+/** Holders keep the lock for milliseconds; one this old, or whose holder is gone, was left by a killed process. */
+const LOCK_STALE_MS = 10_000;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const sleepSync = (ms: number): void => void Atomics.wait(sleeper, 0, 0, ms);
+
+/** Lock files this process holds, so that a nested write under the same lock does not wait for itself. */
+const held = new Set<string>();
+
+/** Runs `fn` holding `<file>.lock` (created with O_EXCL, holding the holder's pid), so that concurrent invocations serialize. */
+export function withSimLock<T>(file: string, fn: () => T): T {
+  const lock = `${file}.lock`;
+  if (held.has(lock)) return fn();
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const fd = openSync(lock, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if (isStale(lock)) rmSync(lock, { force: true });
+      else if (Date.now() > deadline) throw new SimStateError(file, `could not take the lock ${lock} within ${LOCK_WAIT_MS} ms`);
+      else sleepSync(LOCK_RETRY_MS + Math.random() * LOCK_RETRY_MS);
+    }
+  }
+  held.add(lock);
+  try {
+    return fn();
+  } finally {
+    held.delete(lock);
+    rmSync(lock, { force: true });
+  }
+}
+
+function isStale(lock: string): boolean {
+  try {
+    if (Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS) return true;
+    const pid = Number(readFileSync(lock, "utf8"));
+    return pid > 0 && !isAlive(pid);
+  } catch {
+    return false;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export function writeSimState(file: string, state: SimState): void {
+  withSimLock(file, () => writeAtomically(file, state));
+}
+
+/** Read, change and write back under one lock: two concurrent invocations never lose an update. */
+export function updateSimState<T>(file: string, change: (state: SimState) => T): T {
+  return withSimLock(file, () => {
+    const state = readSimState(file);
+    const result = change(state);
+    writeAtomically(file, state);
+    return result;
+  });
+}

@@ -1,0 +1,68 @@
+/**
+ * Plausible readings that vary smoothly with time: a GPU with processes runs near full load with a slow
+ * wobble, an idle one sits near idle. Each GPU's seed shifts its curve so that GPUs differ.
+ */
+import { boardOf } from "./hardware.js";
+import { isMigEnabled, migDevicesOf, modelOf } from "./gpus.js";
+import type { SimGpu } from "./state.js";
+
+export interface Telemetry {
+  /** 0..1 */
+  readonly load: number;
+  readonly utilizationGpu: number | undefined;
+  readonly utilizationMemory: number | undefined;
+  readonly temperatureC: number;
+  readonly temperatureLimitC: number;
+  readonly powerDrawW: number;
+  readonly powerLimitW: number;
+  readonly smClockMHz: number;
+  readonly maxSmClockMHz: number;
+  readonly memClockMHz: number;
+  readonly memoryTotalMiB: number;
+  readonly memoryReservedMiB: number;
+  readonly memoryUsedMiB: number;
+  readonly memoryFreeMiB: number;
+}
+
+/** Fractions of each memory pool the driver keeps for itself (close to the `-q -x` capture). */
+const RESERVED_FRACTION = 0.0055;
+const MIG_DEVICE_OVERHEAD_FRACTION = 0.0074;
+const IDLE_USED_MIB = 4;
+
+/** A smooth wave in [0, 1] with the given period, phase-shifted by the seed. */
+const wave = (nowMs: number, periodS: number, seed: number): number => 0.5 + 0.5 * Math.sin((2 * Math.PI * nowMs) / (periodS * 1000) + (seed % 628) / 100);
+
+/** Memory a MIG device's driver context takes before any process allocates. */
+export const migDeviceOverheadMiB = (memoryMiB: number): number => Math.round(memoryMiB * MIG_DEVICE_OVERHEAD_FRACTION);
+
+export function telemetryOf(gpu: SimGpu, nowMs: number): Telemetry {
+  const model = modelOf(gpu);
+  const board = boardOf(model);
+  const busy = gpu.processes.length > 0;
+  const load = busy ? 0.8 + 0.15 * wave(nowMs, 47, gpu.telemetrySeed) : 0.01 + 0.03 * wave(nowMs, 90, gpu.telemetrySeed);
+  const mig = isMigEnabled(gpu);
+  const migOverhead = migDevicesOf(gpu).reduce((sum, d) => sum + migDeviceOverheadMiB(Math.round(d.giProfile.memoryGiB * 1024)), 0);
+  const processMiB = gpu.processes.reduce((sum, p) => sum + p.usedMemoryMiB, 0);
+  const memoryTotalMiB = model.memoryMiB;
+  const memoryReservedMiB = Math.round(memoryTotalMiB * RESERVED_FRACTION);
+  const memoryUsedMiB = Math.min(memoryTotalMiB - memoryReservedMiB, IDLE_USED_MIB + migOverhead + processMiB);
+  // Temperature follows load with its own slower wave, so it does not move in lockstep with power.
+  const ambient = 28 + (gpu.telemetrySeed % 7);
+  const temperatureC = Math.round(ambient + 42 * load + 2 * wave(nowMs, 300, gpu.telemetrySeed >>> 3));
+  return {
+    load,
+    utilizationGpu: mig ? undefined : Math.round(load * 100),
+    utilizationMemory: mig ? undefined : Math.round(load * 55),
+    temperatureC,
+    temperatureLimitC: 87 - temperatureC,
+    powerDrawW: Math.round((board.idlePowerW + (board.powerLimitW * 0.92 - board.idlePowerW) * load) * 100) / 100,
+    powerLimitW: board.powerLimitW,
+    smClockMHz: busy ? board.maxSmClockMHz - 15 * Math.round(4 * wave(nowMs, 31, gpu.telemetrySeed)) : board.idleSmClockMHz,
+    maxSmClockMHz: board.maxSmClockMHz,
+    memClockMHz: board.memClockMHz,
+    memoryTotalMiB,
+    memoryReservedMiB,
+    memoryUsedMiB,
+    memoryFreeMiB: memoryTotalMiB - memoryReservedMiB - memoryUsedMiB,
+  };
+}

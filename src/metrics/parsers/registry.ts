@@ -1,0 +1,22 @@
+/**
+ * The table of parsers by name. Adding a parser = writing its module and adding one row here; the CLI
+ * (`bench parse --format`), the runner and scenario validation all read this table.
+ */
+import { dlloggerParser } from "./dllogger.js";
+import { jsonlParser } from "./jsonl.js";
+import type { LogParser } from "./types.js";
+
+const table: Record<string, LogParser> = { jsonl: jsonlParser, dllogger: dlloggerParser };
+
+/**
+ * Parser name → parser. No prototype, so that `name in PARSERS` is true only for real parsers
+ * (not for "toString").
+ */
+export const PARSERS: Readonly<Record<string, LogParser>> = Object.freeze(Object.assign(Object.create(null) as Record<string, LogParser>, table));
+
+/** The parser of that name; throws an Error listing the known ones when there is none. */
+export function getParser(name: string): LogParser {
+  const parser = Object.hasOwn(PARSERS, name) ? PARSERS[name] : undefined;
+  if (!parser) throw new Error(`unknown parser "${name}"; known: ${Object.keys(PARSERS).sort().join(", ")}`);
+  return parser;
+}

@@ -1,0 +1,121 @@
+/**
+ * The run directory: `<root>/<YYYYMMDD-HHMMSS>-<scenario>-<hex>/` holding `manifest.json` and
+ * `logs/rep<NN>/<instance>.log`. Creating one, naming its files, writing and reading its manifest.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { mkdir, readFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { writeJsonAtomic } from "./atomic.js";
+import { ManifestError, parseManifest, validateManifest, type RunManifest } from "./manifest.js";
+
+export const MANIFEST_FILE = "manifest.json";
+export const LOGS_DIR = "logs";
+
+export interface RunDir {
+  /** The directory's name, also the manifest's `runId`. */
+  readonly id: string;
+  /** Absolute path. */
+  readonly dir: string;
+  /** Absolute path of an execution's log; creates its folder. `logRelativePath` gives the manifest's form. */
+  logPath(repetition: number, instanceId: string): string;
+  /** Validates, then writes `manifest.json` atomically. */
+  writeManifest(manifest: RunManifest): Promise<void>;
+}
+
+/** Characters allowed in a path segment we build; everything else becomes `-`. */
+const UNSAFE = /[^A-Za-z0-9._-]+/g;
+const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const MAX_NAME = 64;
+
+/**
+ * A scenario name reduced to one harmless path segment. Scenario names are already identifiers, but run
+ * directories are also made from names typed on a command line, so nothing here may contain a separator
+ * or be `.`/`..`.
+ */
+export function sanitizeName(name: string): string {
+  const cleaned = name
+    .replace(UNSAFE, "-")
+    .replace(/^[.-]+/, "")
+    .replace(/[.-]+$/, "")
+    .slice(0, MAX_NAME)
+    .replace(/[.-]+$/, "");
+  return cleaned === "" ? "run" : cleaned;
+}
+
+/** `20250131-235959`, in UTC so that runs from machines in different zones sort together. */
+export function formatRunTimestamp(date: Date): string {
+  const pad = (n: number, width = 2): string => String(n).padStart(width, "0");
+  return (
+    `${pad(date.getUTCFullYear(), 4)}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}-` +
+    `${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}`
+  );
+}
+
+/** `logs/rep00/bert-base-squad.1.log`: the form stored in `executions[].log`. */
+export function logRelativePath(repetition: number, instanceId: string): string {
+  if (!Number.isInteger(repetition) || repetition < 0) throw new RangeError(`repetition must be a non-negative integer, got ${repetition}`);
+  if (!SAFE_SEGMENT.test(instanceId)) throw new RangeError(`instance id '${instanceId}' cannot be used as a file name`);
+  return `${LOGS_DIR}/rep${String(repetition).padStart(2, "0")}/${instanceId}.log`;
+}
+
+function runDirHandle(id: string, dir: string): RunDir {
+  return {
+    id,
+    dir,
+    logPath(repetition, instanceId) {
+      const path = join(dir, ...logRelativePath(repetition, instanceId).split("/"));
+      // Synchronous on purpose: callers open a stream on the path right away.
+      mkdirSync(dirname(path), { recursive: true });
+      return path;
+    },
+    async writeManifest(manifest) {
+      const file = join(dir, MANIFEST_FILE);
+      await writeJsonAtomic(file, validateManifest(manifest, file));
+    },
+  };
+}
+
+/** How many names to try before giving up; two runs colliding on second and 16 random bits is already rare. */
+const CREATE_ATTEMPTS = 8;
+
+/** Creates a fresh, uniquely named run directory under `root` (created if missing). */
+export async function createRunDir(root: string, scenarioName: string, now: Date = new Date()): Promise<RunDir> {
+  const base = resolve(root);
+  await mkdir(base, { recursive: true });
+  const prefix = `${formatRunTimestamp(now)}-${sanitizeName(scenarioName)}`;
+  for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+    const id = `${prefix}-${randomBytes(2).toString("hex")}`;
+    const dir = join(base, id);
+    // Belt and braces: the sanitized name has no separator, but never create anything outside root.
+    if (dirname(dir) !== base || basename(dir) !== id) throw new Error(`run directory name '${id}' would leave ${base}`);
+    try {
+      await mkdir(dir); // not recursive: an existing directory must fail, not be reused
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
+      throw error;
+    }
+    return runDirHandle(id, dir);
+  }
+  throw new Error(`could not find a free run directory name under ${base} for '${prefix}'`);
+}
+
+/** Reads and validates `<dir>/manifest.json` (or the file itself when given). */
+export async function readRun(dir: string): Promise<RunManifest> {
+  const file = basename(dir) === MANIFEST_FILE ? resolve(dir) : resolve(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") throw new ManifestError(file, ["not found: is this a run directory?"]);
+    throw new ManifestError(file, [`cannot be read: ${(error as Error).message}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ManifestError(file, [`not valid JSON: ${(error as Error).message}`]);
+  }
+  return parseManifest(raw, file);
+}

@@ -1,0 +1,466 @@
+/**
+ * The process runtime: each instance is a local process (run through execa with an argument array, never
+ * a shell) that sees only its device through CUDA_VISIBLE_DEVICES.
+ *
+ * An instance is its whole process group: it is spawned `detached` (a new session and group whose id is
+ * the leader's pid), timeouts and cancellation signal the group (SIGTERM, then SIGKILL after a grace
+ * period), and when the main process ends whatever it left running in its group is terminated too, so
+ * nothing outlives its slot and disturbs the next measurement. (A process that calls setsid itself escapes
+ * the group; only a container or cgroup can catch that, which is the docker runtime's job.)
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { mkdir, stat } from "node:fs/promises";
+import { dirname } from "node:path";
+import { StringDecoder } from "node:string_decoder";
+import type { Readable } from "node:stream";
+import { execa } from "execa";
+import { LineSplitter, LogWriter, type Segment, type StreamName } from "./log-writer.js";
+import type { GroupHooks, InstanceOutcome, InstanceStatus, LaunchSpec, Runtime } from "./types.js";
+
+export interface ProcessRuntimeOptions {
+  /** Seconds between SIGTERM and SIGKILL when the runtime stops an instance. Default 10. */
+  readonly killGraceSeconds?: number;
+}
+
+const DEFAULT_KILL_GRACE_SECONDS = 10;
+/** How often a group is checked for survivors while it is being taken down. */
+const REAP_POLL_MS = 50;
+/** SIGKILL cannot be ignored; only a process stuck in the kernel (D state) takes longer than this. */
+const SIGKILL_WAIT_MS = 5_000;
+/** setTimeout fires at once for delays above 2^31-1 ms (~24.8 days); longer timeouts are chained. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Lines by which the common frameworks announce that device (or host) memory ran out. A non-zero exit
+ * after one of them is reported as "oom": on a small MIG slice that is the usual failure, and it is a
+ * property of the placement, not a bug in the workload.
+ */
+const OUT_OF_MEMORY_PATTERNS: readonly RegExp[] = [
+  /CUDA out of memory/i, // PyTorch
+  /\bOutOfMemoryError\b/, // torch.cuda.OutOfMemoryError, java.lang.OutOfMemoryError
+  /CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryAllocation/, // driver / runtime API
+  /\bOOM when allocating tensor\b|ResourceExhaustedError/, // TensorFlow
+  /\bCUBLAS_STATUS_ALLOC_FAILED\b/,
+];
+
+type StopReason = "timeout" | "cancelled";
+
+/** The environment a workload sees: ours, the spec's additions, and the device pinning on top. */
+export function buildEnvironment(spec: LaunchSpec, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value;
+  Object.assign(env, spec.env);
+  env.CUDA_VISIBLE_DEVICES = spec.device.uuid;
+  // The container toolkit's variable: a process must not carry one that could widen what a container it
+  // launches may see.
+  delete env.NVIDIA_VISIBLE_DEVICES;
+  return env;
+}
+
+function launch(spec: LaunchSpec, env: Record<string, string>) {
+  const [file, ...args] = spec.command;
+  return execa(file as string, args, {
+    cwd: spec.cwd,
+    env,
+    extendEnv: false,
+    detached: true,
+    // execa's own exit cleanup skips detached processes; the group is killed by our exit hook instead.
+    cleanup: false,
+    reject: false,
+    buffer: false,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+}
+
+type Child = ReturnType<typeof launch>;
+type ChildResult = Awaited<Child>;
+
+interface Instance {
+  readonly spec: LaunchSpec;
+  readonly createdAt: Date;
+  /** Why it cannot run (bad spec, log file, cwd); set during preparation. */
+  problem: string | null;
+  log: LogWriter | null;
+  env: Record<string, string>;
+  child: Child | null;
+  /** Process group id (= the leader's pid); null until spawned. */
+  pgid: number | null;
+  startedAt: Date | null;
+  firstOutputAt: Date | null;
+  endedAt: Date | null;
+  leaderExited: boolean;
+  groupGone: boolean;
+  stopReason: StopReason | null;
+  termSentAt: number | null;
+  strayProcesses: boolean;
+  outOfMemory: boolean;
+  notes: string[];
+  readonly timers: Set<NodeJS.Timeout>;
+  /** Resolves when stdout and stderr have been read to their end and flushed to the log. */
+  streamsDone: Promise<void>;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Sends a signal to a whole group; false when no process of it is left. */
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false; // ESRCH: the group is gone (EPERM cannot happen for our own children)
+  }
+}
+
+/**
+ * Linux: kill(2) also reaches zombies, which are dead and merely unreaped (in a container, PID 1 may never
+ * reap orphans), so ask /proc whether a member is really alive. null where there is no /proc.
+ */
+function groupHasLiveMember(pgid: number): boolean | null {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return null;
+  }
+  for (const name of entries) {
+    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${name}/stat`, "utf8");
+    } catch {
+      continue; // exited while we looked
+    }
+    // The command name may hold spaces and parentheses: fields are counted after the last ")".
+    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) === pgid && fields[0] !== "Z" && fields[0] !== "X") return true;
+  }
+  return false;
+}
+
+function groupAlive(pgid: number): boolean {
+  if (!signalGroup(pgid, 0)) return false;
+  return groupHasLiveMember(pgid) ?? true;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function waitGroupGone(pgid: number, deadline: number): Promise<boolean> {
+  for (;;) {
+    if (!groupAlive(pgid)) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(Math.min(REAP_POLL_MS, Math.max(1, deadline - Date.now())));
+  }
+}
+
+const iso = (date: Date) => date.toISOString();
+
+class ProcessRuntime implements Runtime {
+  readonly name = "process";
+  private readonly graceMs: number;
+
+  constructor(options: ProcessRuntimeOptions = {}) {
+    const grace = options.killGraceSeconds ?? DEFAULT_KILL_GRACE_SECONDS;
+    if (!Number.isFinite(grace) || grace < 0) throw new Error(`killGraceSeconds must be >= 0, got ${grace}`);
+    this.graceMs = grace * 1000;
+  }
+
+  async runGroup(specs: readonly LaunchSpec[], hooks: GroupHooks = {}): Promise<InstanceOutcome[]> {
+    const problems = findGroupProblems(specs);
+    // Phase 1: prepare everything (log files, checks, environments) before anything starts.
+    const instances = await Promise.all(specs.map((spec, i) => this.prepare(spec, problems[i] ?? null)));
+    const runnable = instances.filter((inst) => inst.problem === null);
+
+    const { signal } = hooks;
+    const onAbort = () => {
+      for (const inst of runnable) this.terminate(inst, "cancelled");
+    };
+    // Last resort if the harness itself exits while instances run: nothing may keep running on the GPU.
+    const onExit = () => {
+      for (const inst of runnable) if (inst.pgid !== null && !inst.groupGone) signalGroup(inst.pgid, "SIGKILL");
+    };
+    process.on("exit", onExit);
+    try {
+      if (signal?.aborted) {
+        for (const inst of runnable) inst.stopReason = "cancelled";
+      } else {
+        // Phase 2, the start barrier: spawn all in one tight synchronous loop, no awaits in between.
+        for (const inst of runnable) this.start(inst, hooks);
+        signal?.addEventListener("abort", onAbort, { once: true });
+      }
+      return await Promise.all(instances.map((inst) => this.settle(inst)));
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      process.off("exit", onExit);
+    }
+  }
+
+  private async prepare(spec: LaunchSpec, problem: string | null): Promise<Instance> {
+    const inst: Instance = {
+      spec,
+      createdAt: new Date(),
+      problem,
+      log: null,
+      env: {},
+      child: null,
+      pgid: null,
+      startedAt: null,
+      firstOutputAt: null,
+      endedAt: null,
+      leaderExited: false,
+      groupGone: false,
+      stopReason: null,
+      termSentAt: null,
+      strayProcesses: false,
+      outOfMemory: false,
+      notes: [],
+      timers: new Set(),
+      streamsDone: Promise.resolve(),
+    };
+    if (inst.problem !== null) return inst;
+    try {
+      await mkdir(dirname(spec.logFile), { recursive: true });
+      inst.log = await LogWriter.create(spec.logFile);
+    } catch (error) {
+      inst.problem = `cannot create log file ${spec.logFile}: ${errorText(error)}`;
+      return inst;
+    }
+    // Checked here because a missing cwd makes spawn fail with a misleading "ENOENT <command>".
+    const cwd = await stat(spec.cwd).catch(() => null);
+    if (!cwd?.isDirectory()) {
+      inst.problem = `working directory ${spec.cwd} does not exist or is not a directory`;
+      return inst;
+    }
+    inst.env = buildEnvironment(spec);
+    return inst;
+  }
+
+  /** Spawns one instance and wires its streams, timeout and exit. Synchronous: part of the start barrier. */
+  private start(inst: Instance, hooks: GroupHooks): void {
+    let child: Child;
+    try {
+      child = launch(inst.spec, inst.env);
+    } catch (error) {
+      inst.problem = `could not start ${inst.spec.command[0]}: ${errorText(error)}`;
+      return;
+    }
+    inst.child = child;
+    inst.pgid = child.pid ?? null;
+    child.once("spawn", () => {
+      inst.startedAt = new Date();
+      const { timeoutSeconds } = inst.spec;
+      if (timeoutSeconds !== undefined) this.after(inst, timeoutSeconds * 1000, () => this.terminate(inst, "timeout"));
+    });
+    child.once("exit", () => {
+      inst.endedAt = new Date();
+      inst.leaderExited = true;
+    });
+    inst.streamsDone = this.pipeOutput(inst, child, hooks);
+  }
+
+  /** Streams stdout and stderr line by line to the log and the hook, with backpressure from the log file. */
+  private pipeOutput(inst: Instance, child: Child, hooks: GroupHooks): Promise<void> {
+    const log = inst.log as LogWriter;
+    const streams: [StreamName, Readable | null][] = [
+      ["stdout", child.stdout],
+      ["stderr", child.stderr],
+    ];
+    let paused = false;
+    const write = (stream: StreamName, segment: Segment) => {
+      if (!log.write(segment.at, stream, segment.text) && !paused) {
+        paused = true;
+        for (const [, readable] of streams) readable?.pause();
+        log.onDrain(() => {
+          paused = false;
+          for (const [, readable] of streams) readable?.resume();
+        });
+      }
+      if (!inst.outOfMemory && OUT_OF_MEMORY_PATTERNS.some((pattern) => pattern.test(segment.text))) {
+        inst.outOfMemory = true;
+      }
+      if (hooks.onLine) {
+        try {
+          hooks.onLine(inst.spec.instanceId, stream, segment.text, new Date(segment.at));
+        } catch (error) {
+          if (inst.notes.length < 5) inst.notes.push(`onLine hook threw: ${errorText(error)}`);
+        }
+      }
+    };
+    return Promise.all(
+      streams.map(
+        ([stream, readable]) =>
+          new Promise<void>((resolve) => {
+            if (!readable) return resolve();
+            const decoder = new StringDecoder("utf8");
+            const splitter = new LineSplitter();
+            let ended = false;
+            const end = () => {
+              if (ended) return;
+              ended = true;
+              for (const segment of splitter.push(decoder.end(), Date.now())) write(stream, segment);
+              for (const segment of splitter.flush()) write(stream, segment);
+              resolve();
+            };
+            readable.on("data", (chunk: Buffer) => {
+              const at = Date.now();
+              inst.firstOutputAt ??= new Date(at);
+              for (const segment of splitter.push(decoder.write(chunk), at)) write(stream, segment);
+            });
+            readable.once("end", end);
+            readable.once("close", end);
+            readable.once("error", end);
+          }),
+      ),
+    ).then(() => undefined);
+  }
+
+  /** Stops a running instance: SIGTERM to its group now, SIGKILL after the grace period. */
+  private terminate(inst: Instance, reason: StopReason): void {
+    if (inst.pgid === null || inst.leaderExited || inst.stopReason !== null) return;
+    inst.stopReason = reason;
+    inst.termSentAt = Date.now();
+    signalGroup(inst.pgid, "SIGTERM");
+    const pgid = inst.pgid;
+    this.after(inst, this.graceMs, () => {
+      if (!inst.leaderExited) signalGroup(pgid, "SIGKILL");
+    });
+  }
+
+  /** After the leader exited: takes down whatever is left in its group, politely first. */
+  private async reapGroup(inst: Instance): Promise<void> {
+    const pgid = inst.pgid;
+    if (pgid === null) return;
+    if (groupAlive(pgid)) {
+      if (inst.termSentAt === null) {
+        inst.strayProcesses = true;
+        inst.termSentAt = Date.now();
+        signalGroup(pgid, "SIGTERM");
+      }
+      if (!(await waitGroupGone(pgid, inst.termSentAt + this.graceMs))) {
+        signalGroup(pgid, "SIGKILL");
+        if (!(await waitGroupGone(pgid, Date.now() + SIGKILL_WAIT_MS))) {
+          inst.notes.push(`processes of group ${pgid} survived SIGKILL`);
+        }
+      }
+    }
+    inst.groupGone = true;
+  }
+
+  /** Waits for one instance to end completely and describes what happened. Never rejects. */
+  private async settle(inst: Instance): Promise<InstanceOutcome> {
+    let result: ChildResult | null = null;
+    const child = inst.child;
+    if (child) {
+      // The leader's exit, not the promise: that one waits for the pipes, which a stray grandchild may hold.
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          if (inst.leaderExited) resolve();
+          else child.once("exit", () => resolve());
+        }),
+        child.then(() => undefined),
+      ]);
+      await this.reapGroup(inst);
+      result = await child;
+      await inst.streamsDone;
+    }
+    for (const timer of inst.timers) clearTimeout(timer);
+    inst.timers.clear();
+    inst.endedAt ??= new Date();
+    if (inst.log) {
+      await inst.log.close().catch((error: unknown) => {
+        inst.notes.push(`log file ${inst.spec.logFile} incomplete: ${errorText(error)}`);
+      });
+    }
+    return describe(inst, result);
+  }
+
+  /** setTimeout that tolerates delays beyond ~24.8 days and is cleared when the instance settles. */
+  private after(inst: Instance, ms: number, action: () => void): void {
+    const step = Math.min(ms, MAX_TIMER_MS);
+    const timer = setTimeout(() => {
+      inst.timers.delete(timer);
+      if (ms > step) this.after(inst, ms - step, action);
+      else action();
+    }, step);
+    inst.timers.add(timer);
+  }
+}
+
+/** Problems of the group as a whole or of single specs, found before anything is touched. */
+function findGroupProblems(specs: readonly LaunchSpec[]): (string | null)[] {
+  const ids = new Set<string>();
+  const logs = new Set<string>();
+  return specs.map((spec) => {
+    let problem: string | null = null;
+    if (spec.instanceId.length === 0) problem = "empty instanceId";
+    else if (ids.has(spec.instanceId)) problem = `duplicate instanceId ${spec.instanceId} in the group`;
+    else if (logs.has(spec.logFile)) problem = `log file ${spec.logFile} is used by another instance of the group`;
+    else if (spec.command.length === 0 || !spec.command[0]) problem = "empty command";
+    else if (spec.timeoutSeconds !== undefined && !(spec.timeoutSeconds > 0 && Number.isFinite(spec.timeoutSeconds))) {
+      problem = `timeoutSeconds must be a positive number, got ${spec.timeoutSeconds}`;
+    }
+    ids.add(spec.instanceId);
+    logs.add(spec.logFile);
+    return problem;
+  });
+}
+
+function describe(inst: Instance, result: ChildResult | null): InstanceOutcome {
+  const exitCode = result?.exitCode ?? null;
+  const signal = result?.signal ?? null;
+  let status: InstanceStatus;
+  let message: string | undefined;
+  if (inst.problem !== null) {
+    status = "error";
+    message = inst.problem;
+  } else if (inst.stopReason === "cancelled") {
+    status = "cancelled";
+    message = inst.startedAt ? "cancelled" : "cancelled before start";
+  } else if (result === null || inst.startedAt === null) {
+    status = "error";
+    message = `could not start ${inst.spec.command[0]}: ${result?.originalMessage ?? result?.shortMessage ?? "spawn failed"}`;
+  } else if (inst.stopReason === "timeout") {
+    status = "timeout";
+    message = `killed after ${inst.spec.timeoutSeconds} s timeout`;
+  } else if (exitCode === 0) {
+    status = "ok";
+  } else if (inst.outOfMemory) {
+    status = "oom";
+    message = `out of memory (${signal ? `killed by ${signal}` : `exited with code ${exitCode}`})`;
+  } else if (signal !== null) {
+    status = "failed";
+    message =
+      signal === "SIGKILL"
+        ? "killed by SIGKILL from outside the harness (the kernel's OOM killer sends it: see dmesg)"
+        : `killed by ${signal}`;
+  } else {
+    status = "failed";
+    message = `exited with code ${exitCode}`;
+  }
+  const notes = [...inst.notes];
+  if (inst.strayProcesses) notes.push("processes it left running in its group were terminated");
+  if (notes.length > 0) message = [...(message === undefined ? [] : [message]), ...notes].join("; ");
+
+  const endedAt = inst.endedAt ?? new Date();
+  const outcome: InstanceOutcome = {
+    instanceId: inst.spec.instanceId,
+    status,
+    exitCode,
+    signal,
+    createdAt: iso(inst.createdAt),
+    startedAt: inst.startedAt ? iso(inst.startedAt) : null,
+    firstOutputAt: inst.firstOutputAt ? iso(inst.firstOutputAt) : null,
+    endedAt: iso(endedAt),
+    durationSeconds: inst.startedAt ? Math.max(0, endedAt.getTime() - inst.startedAt.getTime()) / 1000 : 0,
+  };
+  if (message !== undefined) outcome.message = message;
+  return outcome;
+}
+
+export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Runtime {
+  return new ProcessRuntime(options);
+}
