@@ -77,7 +77,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   let failure: MigbenchError | undefined;
   try {
     const found: GpuSnapshot = await snapshot(smi, plan.gpu.index);
-    await save({ gpu: { ...manifest.gpu, ...(await gpuFacts(smi, plan.gpu.index)), name: found.name, uuid: found.uuid, migModeBefore: found.migEnabled ? "Enabled" : "Disabled" } });
+    await save({ gpu: { ...manifest.gpu, ...(await gpuFacts(smi)), name: found.name, uuid: found.uuid, migModeBefore: found.migEnabled ? "Enabled" : "Disabled" } });
     preflight(plan, found, { anyGpu: options.anyGpu ?? false });
     progress(plan.mig ? `partition: creating ${plan.mig.gpuInstances.length} GPU instance(s)` : "partition: MIG off, whole GPU");
     applied = await apply(smi, plan, found);
@@ -110,14 +110,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   return { dir: run.dir, manifest, exitCode };
 }
 
-async function gpuFacts(smi: NvidiaSmi, index: number): Promise<{ driverVersion?: string; cudaVersion?: string }> {
-  try {
-    const facts = await smi.driverInfo();
-    return facts;
-  } catch {
-    return {};
-  }
-  void index;
+/** Driver and CUDA versions when the tool reports them; their absence is not a reason to stop. */
+async function gpuFacts(smi: NvidiaSmi): Promise<{ driverVersion?: string; cudaVersion?: string }> {
+  return smi.driverInfo().catch(() => ({}));
 }
 
 async function executeRepetitions(

@@ -2,7 +2,7 @@
  * The driver end to end against the simulator's executable: built with tsc, found on PATH as
  * `nvidia-smi`, state in MIGBENCH_SIM_STATE.
  */
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,20 +12,6 @@ import { NvidiaSmi, NvidiaSmiError, parseCreateOutput } from "../../src/gpu/nvid
 import { initSimState, readSimState, simBinDir, updateSimState, type SimState } from "../../src/gpu/sim/index.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const simMain = path.join(root, "dist/gpu/sim/main.js");
-
-/** Newest modification time of the .ts files the simulator is built from. */
-function newestSource(): number {
-  const dirs = ["sim", "catalog", "placement"].map((d) => path.join(root, "src/gpu", d));
-  return Math.max(...dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith(".ts")).map((f) => statSync(path.join(d, f)).mtimeMs)));
-}
-
-/** Builds dist/ unless the simulator there is newer than its sources. Errors elsewhere in src/ do not stop tsc from emitting. */
-async function ensureSimBuilt(): Promise<void> {
-  if (existsSync(simMain) && statSync(simMain).mtimeMs >= newestSource()) return;
-  await execa("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: root, reject: false });
-  if (!existsSync(simMain) || statSync(simMain).mtimeMs < newestSource()) throw new Error("tsc -p tsconfig.build.json did not produce dist/gpu/sim/main.js");
-}
 
 let dir: string;
 let stateFile: string;
@@ -34,7 +20,6 @@ let initial: SimState;
 let smi: NvidiaSmi;
 
 beforeAll(async () => {
-  await ensureSimBuilt();
   dir = mkdtempSync(path.join(tmpdir(), "migbench-e2e-"));
   stateFile = path.join(dir, "state.json");
   env = { PATH: `${simBinDir()}${path.delimiter}${process.env.PATH ?? ""}`, MIGBENCH_SIM_STATE: stateFile };

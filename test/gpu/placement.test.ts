@@ -87,7 +87,7 @@ describe("solveLayout", () => {
   it("explains 8 x 1g", () => {
     const result = solveLayout(a100, Array(8).fill({ profileId: 19 }));
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.problems[0]?.message).toMatch(/8 x 1g\.5gb requested; a A100-SXM4-40GB holds at most 7/);
+    if (!result.ok) expect(result.problems[0]?.message).toMatch(/8 x 1g\.5gb requested; the A100-SXM4-40GB holds at most 7/);
   });
   it("explains a 3g pinned at 0 with four 1g: slot 7 cannot hold a 1g", () => {
     const result = solveLayout(a100, [{ profileId: 9, start: 0 }, ...Array(4).fill({ profileId: 19 })]);

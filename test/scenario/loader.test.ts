@@ -150,7 +150,7 @@ describe("loadScenarioText: catalog and layout problems", () => {
 
   it("8 x 1g.5gb", () => {
     expect(problems(scenario({ layout: MIG_7X1G.replace("count: 7", "count: 8") }))).toEqual([
-      `${FILE}:6:7: 8 x 1g.5gb requested; a A100-SXM4-40GB holds at most 7`,
+      `${FILE}:6:7: 8 x 1g.5gb requested; the A100-SXM4-40GB holds at most 7`,
     ]);
   });
 

@@ -5,7 +5,7 @@
 import { EnvironmentError } from "../../errors.js";
 import type { Plan, PlannedGpuInstance } from "../../plan/types.js";
 import { findModel } from "../catalog/index.js";
-import type { NvidiaSmi } from "../nvidia-smi/index.js";
+import { NvidiaSmiError, parseCreateOutput, type NvidiaSmi } from "../nvidia-smi/index.js";
 
 export interface InstanceSnapshot {
   readonly giId: number;
@@ -135,18 +135,33 @@ export async function apply(smi: NvidiaSmi, plan: Plan, found: GpuSnapshot): Pro
   }
 }
 
+/**
+ * Creates the GPU instances in one `-cgi` call in the planned order (what a user would type, and what
+ * the driver's default placement was modelled on), then any non-default compute instances.
+ */
 async function createLayout(smi: NvidiaSmi, plan: Plan, createdGiIds: number[]): Promise<void> {
   const mig = plan.mig;
   if (!mig) return;
   const index = plan.gpu.index;
   const ordered = mig.creationOrder.map((i) => mig.gpuInstances[i]).filter((gi): gi is PlannedGpuInstance => gi !== undefined);
-  for (const gi of ordered) {
-    const defaultCi = gi.computeInstances.length === 1 && gi.computeInstances[0]?.isDefault === true;
-    const created = await smi.createGpuInstances(index, [gi.profileId], defaultCi);
-    const giId = created.gpuInstances[0]?.instanceId;
-    if (giId === undefined) throw new EnvironmentError(`nvidia-smi reported no GPU instance created for ${gi.profileName}`);
-    createdGiIds.push(giId);
-    if (!defaultCi) await smi.createComputeInstances(index, giId, gi.computeInstances.map((ci) => ci.profileId));
+  const hasDefaultCi = (gi: PlannedGpuInstance): boolean => gi.computeInstances.length === 1 && gi.computeInstances[0]?.isDefault === true;
+  const allDefault = ordered.every(hasDefaultCi);
+  let created;
+  try {
+    created = await smi.createGpuInstances(index, ordered.map((gi) => gi.profileId), allDefault);
+  } catch (error) {
+    if (error instanceof NvidiaSmiError) createdGiIds.push(...parseCreateOutput(error.stdout).gpuInstances.map((gi) => gi.instanceId));
+    throw new EnvironmentError(`creating the GPU instances failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  createdGiIds.push(...created.gpuInstances.map((gi) => gi.instanceId));
+  if (created.gpuInstances.length !== ordered.length) {
+    throw new EnvironmentError(`nvidia-smi created ${created.gpuInstances.length} of ${ordered.length} GPU instances`);
+  }
+  if (allDefault) return;
+  for (const [k, gi] of ordered.entries()) {
+    const giId = created.gpuInstances[k]?.instanceId;
+    if (giId === undefined) continue;
+    await smi.createComputeInstances(index, giId, hasDefaultCi(gi) ? undefined : gi.computeInstances.map((ci) => ci.profileId));
   }
 }
 

@@ -200,7 +200,7 @@ function staticProblems(model: GpuModel, requests: readonly InstanceRequest[]): 
     seen.set(profile.id, count);
     if (count === profile.max + 1) {
       const total = requests.filter((r) => r.profileId === profile.id).length;
-      problems.push({ index, message: `${total} x ${profile.name} requested; a ${model.id} holds at most ${profile.max}` });
+      problems.push({ index, message: `${total} x ${profile.name} requested; the ${model.id} holds at most ${profile.max}` });
     }
     if (profile.media && ++media === 2) {
       problems.push({ index, message: `a second media-extension (+me) instance requested; a GPU holds at most one` });
@@ -216,14 +216,14 @@ function staticProblems(model: GpuModel, requests: readonly InstanceRequest[]): 
   if (slotsNeeded > geometry.memorySlots) {
     problems.push({
       index: requests.length - 1,
-      message: `the layout needs ${slotsNeeded} memory slots; a ${model.id} has ${geometry.memorySlots}`,
+      message: `the layout needs ${slotsNeeded} memory slots; the ${model.id} has ${geometry.memorySlots}`,
     });
   }
   const slicesNeeded = requests.reduce((sum, r) => sum + profileById(model, r.profileId).computeSlices, 0);
   if (slicesNeeded > geometry.computeSlices) {
     problems.push({
       index: requests.length - 1,
-      message: `the layout needs ${slicesNeeded} compute slices; a ${model.id} has ${geometry.computeSlices}`,
+      message: `the layout needs ${slicesNeeded} compute slices; the ${model.id} has ${geometry.computeSlices}`,
     });
   }
   const pinned = requests.map((r, index) => ({ ...r, index })).filter((r) => r.start !== undefined);
