@@ -15,6 +15,6 @@ export default tseslint.config(
   },
   {
     files: ["bin/**/*.js", "bin/sim/nvidia-smi", "workloads/**/*.js", "bench/**/*.js"],
-    languageOptions: { globals: { process: "readonly", console: "readonly", performance: "readonly" } },
+    languageOptions: { globals: { process: "readonly", console: "readonly", performance: "readonly", URL: "readonly", setTimeout: "readonly", clearTimeout: "readonly" } },
   },
 );
