@@ -6,6 +6,8 @@
 import { CATALOG, findCiProfile, findGiProfile, findModel, type GiProfile, type GpuModel } from "../gpu/catalog/index.js";
 import { placeComputeInstances, solveLayout, type InstanceRequest } from "../gpu/placement/index.js";
 import { GPU_INSTANCES_PATH, expandGpuInstances } from "./expand.js";
+import { pointAtMigParted, resolveMigPartedLayout } from "./mig-parted-layout.js";
+import { getParser } from "../metrics/parsers/registry.js";
 import { KNOWN_PARSERS } from "./parsers-known.js";
 import type { Finding } from "./problems.js";
 import { RUN_TARGETS, type GpuInstanceSpec, type ScenarioDoc } from "./schema.js";
@@ -25,11 +27,11 @@ export interface CheckResult {
 
 const [EACH_MIG_DEVICE, FULL_GPU] = RUN_TARGETS;
 
-export function checkScenario(doc: CheckInput): CheckResult {
+export function checkScenario(doc: CheckInput, context: { file?: string } = {}): CheckResult {
   const findings: Finding[] = [];
   const model = doc.gpu ? checkModel(doc.gpu.model, findings) : undefined;
-  const gpuInstances = model && doc.layout ? checkLayout(model, doc.layout, findings) : undefined;
-  if (doc.layout?.mig) checkInstanceNames(doc.layout.gpuInstances, findings);
+  const gpuInstances = model && doc.layout ? checkLayout(model, doc.layout, findings, { gpuIndex: doc.gpu?.index ?? 0, file: context.file }) : undefined;
+  if (doc.layout?.mig) checkInstanceNames(doc.layout.gpuInstances ?? [], findings);
   if (doc.workloads) checkParsers(doc.workloads, findings);
   if (doc.run) checkRun(doc, findings);
   return { findings, ...(model ? { model } : {}), ...(gpuInstances ? { gpuInstances } : {}) };
@@ -46,13 +48,25 @@ function checkModel(name: string, findings: Finding[]): GpuModel | undefined {
 }
 
 /** Profiles, compute instances and the slot layout; the expanded instances when all of it holds. */
-function checkLayout(model: GpuModel, layout: ScenarioDoc["layout"], findings: Finding[]): ExpandedGi[] | undefined {
-  if (!layout.mig) return [];
+function checkLayout(
+  model: GpuModel,
+  given: ScenarioDoc["layout"],
+  findings: Finding[],
+  source: { gpuIndex: number; file: string | undefined },
+): ExpandedGi[] | undefined {
+  if (!given.mig) return [];
   if (!model.mig) {
     findings.push({ path: ["layout", "mig"], message: `${model.id} does not support MIG; set mig: false and run on: ${FULL_GPU}` });
     return undefined;
   }
+  const resolved = resolveMigPartedLayout(given, model, source.gpuIndex, source.file, findings);
+  if (!resolved?.gpuInstances) return undefined;
+  const layout = { ...resolved, gpuInstances: resolved.gpuInstances };
   const before = findings.length;
+  const fromMigParted = (): undefined => {
+    if (given.migParted) pointAtMigParted(findings, before, given.migParted, GPU_INSTANCES_PATH);
+    return undefined;
+  };
   const requests: { request: InstanceRequest; entry: number }[] = [];
   layout.gpuInstances.forEach((spec, entry) => {
     const path = [...GPU_INSTANCES_PATH, entry];
@@ -73,7 +87,7 @@ function checkLayout(model: GpuModel, layout: ScenarioDoc["layout"], findings: F
       requests.push({ request: spec.start === undefined ? { profileId: profile.id } : { profileId: profile.id, start: spec.start }, entry });
     }
   });
-  if (findings.length > before) return undefined;
+  if (findings.length > before) return fromMigParted();
 
   const solved = solveLayout(model, requests.map((r) => r.request));
   if (!solved.ok) {
@@ -81,7 +95,7 @@ function checkLayout(model: GpuModel, layout: ScenarioDoc["layout"], findings: F
       const entry = requests[problem.index]?.entry ?? 0;
       findings.push({ path: [...GPU_INSTANCES_PATH, entry], message: problem.message });
     }
-    return undefined;
+    return fromMigParted();
   }
   return expandGpuInstances(model, layout.gpuInstances);
 }
@@ -135,16 +149,29 @@ function checkInstanceNames(specs: readonly GpuInstanceSpec[], findings: Finding
 function checkParsers(workloads: ScenarioDoc["workloads"], findings: Finding[]): void {
   for (const [name, workload] of Object.entries(workloads)) {
     const parser = typeof workload.parser === "string" ? workload.parser : workload.parser.name;
-    if (KNOWN_PARSERS.includes(parser)) continue;
+    if (KNOWN_PARSERS.includes(parser)) {
+      checkParserOptions(parser, typeof workload.parser === "string" ? undefined : workload.parser.options, ["workloads", name, "parser", "options"], findings);
+      continue;
+    }
     const path = typeof workload.parser === "string" ? ["workloads", name, "parser"] : ["workloads", name, "parser", "name"];
     const hint = didYouMean(parser, KNOWN_PARSERS) || `; known parsers: ${KNOWN_PARSERS.join(", ")}`;
     findings.push({ path, message: `unknown parser "${parser}"${hint}` });
   }
 }
 
+/** A parser's options against its own schema, so that a bad regex fails `bench validate`, not the run. */
+function checkParserOptions(parser: string, options: unknown, path: DocPath, findings: Finding[]): void {
+  const result = getParser(parser).optionsSchema.safeParse(options ?? {});
+  if (result.success) return;
+  for (const issue of result.error.issues) {
+    const at = issue.path.filter((p): p is string | number => typeof p === "string" || typeof p === "number");
+    findings.push({ path: options === undefined ? path.slice(0, -1) : [...path, ...at], message: `parser ${parser}: ${issue.message}` });
+  }
+}
+
 function instanceNames(layout: ScenarioDoc["layout"]): string[] {
   if (!layout.mig) return [];
-  const names = layout.gpuInstances.flatMap((gi) => [gi.name, ...(gi.computeInstances ?? []).map((ci) => ci.name)]);
+  const names = (layout.gpuInstances ?? []).flatMap((gi) => [gi.name, ...(gi.computeInstances ?? []).map((ci) => ci.name)]);
   return [...new Set(names.filter((n): n is string => n !== undefined))];
 }
 

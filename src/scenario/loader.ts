@@ -30,7 +30,7 @@ export function loadScenarioText(text: string, file: string): LoadResult {
 
   const validated = scenarioSchema.safeParse(source.data);
   const schemaFindings = validated.success ? [] : findingsFromIssues(validated.error.issues, source.data, scenarioSchema);
-  const checked = checkScenario(validated.success ? validated.data : validSections(source.data));
+  const checked = checkScenario(validated.success ? validated.data : validSections(source.data), { file });
   const findings = [...schemaFindings, ...checked.findings];
 
   if (!validated.success || findings.length > 0 || !checked.model || !checked.gpuInstances) {

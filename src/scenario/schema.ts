@@ -58,6 +58,16 @@ const dockerOptions = z
       .array(z.strictObject({ source: z.string().min(1), target: z.string().min(1), readOnly: z.boolean().optional() }))
       .optional(),
     user: z.string().optional(),
+    memory: z
+      .string()
+      .regex(/^\d+[bkmgBKMG]?$/, "expected a size such as 512m or 4g")
+      .optional()
+      .describe("Container (host) memory limit, swap included; the kernel's OOM kill is then reported as oom"),
+    network: z.string().min(1).optional().describe("Docker network mode: none, host, bridge or a network's name; default: the engine's"),
+    startGate: z
+      .boolean()
+      .optional()
+      .describe("Wait at the group's start gate (a shell reading a FIFO) so that all copies start at once; false for images without /bin/sh. Default true"),
   })
   .describe("Container options (Docker runtime)");
 
@@ -94,9 +104,20 @@ const gpuInstanceSchema = z.strictObject({
   computeInstances: z.array(computeInstanceSchema).min(1).optional().describe("Two-level partitioning; default: one CI filling the GI"),
 });
 
+const migPartedSchema = z
+  .strictObject({
+    file: z.string().min(1).describe("A mig-parted config file (version: v1), relative to this scenario"),
+    config: z.string().min(1).describe("The config's name under mig-configs"),
+  })
+  .describe("Take the GPU instances from a config of NVIDIA's mig-parted");
+
 const layoutSchema = z.discriminatedUnion("mig", [
   z.strictObject({ mig: z.literal(false) }),
-  z.strictObject({ mig: z.literal(true), gpuInstances: z.array(gpuInstanceSchema).min(1) }),
+  z.strictObject({
+    mig: z.literal(true),
+    gpuInstances: z.array(gpuInstanceSchema).min(1).optional().describe("The GPU instances (or name a mig-parted config with migParted)"),
+    migParted: migPartedSchema.optional(),
+  }),
 ]);
 
 export const RUN_TARGETS = ["each-mig-device", "full-gpu"] as const;

@@ -3,8 +3,9 @@
  * (twice for migDevices) and returning validated, typed data. The same code drives the real tool and
  * the simulator, whichever `nvidia-smi` comes first on PATH.
  */
+import { SMI_ARGS } from "./commands.js";
 import { NvidiaSmiError, OutputFormatError } from "./errors.js";
-import { execNvidiaSmi, toolMessage, type ExecResult } from "./exec.js";
+import { execNvidiaSmi, toolMessage, type ExecOptions, type ExecResult } from "./exec.js";
 import { parseDestroyOutput, parseCreateOutput } from "./parse-create.js";
 import { parseQueryCsv } from "./parse-csv.js";
 import { parseComputeInstances, parseGpuInstances } from "./parse-instances.js";
@@ -37,10 +38,26 @@ export interface NvidiaSmiOptions {
   readonly timeoutMs?: number;
   /** Extra environment for the tool (e.g. PATH and MIGBENCH_SIM_STATE for the simulator). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** How the tool is run; a real process by default (tests may run the simulator in-process). */
+  readonly exec?: NvidiaSmiExec;
 }
+
+/** Runs the tool once: a real process (`execNvidiaSmi`), or anything that answers the same way. */
+export type NvidiaSmiExec = (args: readonly string[], options: ExecOptions) => Promise<ExecResult>;
 
 /** A GPU instance with its placement (every driver migbench supports prints one). */
 export type GpuInstance = Omit<GpuInstanceRow, "placement"> & { readonly placement: Placement };
+
+/** One `--query-gpu` row with the fields the partition lifecycle reads; `[N/A]` fields are undefined. */
+export interface GpuStatus {
+  readonly index: number;
+  readonly name: string;
+  readonly uuid: string;
+  readonly pciBusId?: string;
+  readonly migCurrent?: "Enabled" | "Disabled";
+  readonly migPending?: "Enabled" | "Disabled";
+  readonly driverVersion?: string;
+}
 
 export interface MigModeChange {
   /** The change waits for a GPU reset or a reboot (clients hold the GPU, or reset is not allowed). */
@@ -58,6 +75,7 @@ const NONE = {
 } as const;
 
 const MIG_MODE_FAILED = /Unable to (enable|disable) MIG Mode/;
+const RESET_FAILED = /could not be reset|is not supported|Unable to reset/i;
 const MIG_MODE_PENDING = /pending (enable|disable) state|Reboot the system|make MIG mode effective/i;
 
 const migMode = (value: string | undefined): "Enabled" | "Disabled" | undefined => (value === "Enabled" || value === "Disabled" ? value : undefined);
@@ -66,16 +84,18 @@ export class NvidiaSmi {
   readonly bin: string;
   readonly timeoutMs: number;
   readonly env: Readonly<Record<string, string | undefined>> | undefined;
+  private readonly exec: NvidiaSmiExec;
 
   constructor(options: NvidiaSmiOptions = {}) {
     this.bin = options.bin ?? "nvidia-smi";
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.env = options.env;
+    this.exec = options.exec ?? execNvidiaSmi;
   }
 
   /** Runs the tool; a non-zero exit is an NvidiaSmiError unless the output matches `none`. */
   private async run(args: readonly string[], none?: RegExp): Promise<ExecResult & { none: boolean }> {
-    const result = await execNvidiaSmi(args, { bin: this.bin, timeoutMs: this.timeoutMs, ...(this.env ? { env: this.env } : {}) });
+    const result = await this.exec(args, { bin: this.bin, timeoutMs: this.timeoutMs, ...(this.env ? { env: this.env } : {}) });
     const isNone = none !== undefined && none.test(result.stdout + result.stderr);
     if (result.exitCode !== 0 && !isNone) {
       throw new NvidiaSmiError({ reason: "failed", command: result.command, exitCode: result.exitCode, toolMessage: toolMessage(result.stdout, result.stderr), stdout: result.stdout });
@@ -93,18 +113,39 @@ export class NvidiaSmi {
     }
   }
 
-  private async mig(index: number, args: readonly string[], none?: RegExp): Promise<ExecResult & { none: boolean }> {
-    return this.run(["mig", "-i", String(index), ...args], none);
-  }
-
   async listGpus(): Promise<ListedGpu[]> {
-    return this.parse(await this.run(["-L"]), parseListGpus);
+    return this.parse(await this.run(SMI_ARGS.listGpus()), parseListGpus);
   }
 
   /** `--query-gpu` with the fields as keys (values without units; undefined for `[N/A]`). */
   async queryGpus(fields: readonly string[], index?: number): Promise<QueryRecord[]> {
-    const args = [`--query-gpu=${fields.join(",")}`, "--format=csv,nounits", ...(index === undefined ? [] : ["-i", String(index)])];
-    return this.parse(await this.run(args), (text) => parseQueryCsv(text, fields));
+    return this.parse(await this.run(SMI_ARGS.queryGpus(fields, index)), (text) => parseQueryCsv(text, fields));
+  }
+
+  /** Identity, MIG mode and driver of every GPU, in one call. */
+  async gpuStatus(): Promise<GpuStatus[]> {
+    const fields = ["index", "name", "uuid", "pci.bus_id", "mig.mode.current", "mig.mode.pending", "driver_version"];
+    const rows = await this.queryGpus(fields);
+    return rows.flatMap((row) => {
+      const index = toInt(row.index);
+      const { name, uuid } = row;
+      if (index === undefined || !name || !uuid) return [];
+      const current = migMode(row["mig.mode.current"]);
+      const pending = migMode(row["mig.mode.pending"]);
+      const bus = row["pci.bus_id"];
+      const driver = row.driver_version;
+      return [
+        {
+          index,
+          name,
+          uuid,
+          ...(bus ? { pciBusId: bus } : {}),
+          ...(current ? { migCurrent: current } : {}),
+          ...(pending ? { migPending: pending } : {}),
+          ...(driver ? { driverVersion: driver } : {}),
+        },
+      ];
+    });
   }
 
   async migMode(index: number): Promise<MigModeState> {
@@ -114,28 +155,36 @@ export class NvidiaSmi {
 
   /** `-mig 1|0`. "Unable to …" is a failure even when the tool moves on and exits 0. */
   async setMigMode(index: number, enabled: boolean): Promise<MigModeChange> {
-    const result = await this.run(["-i", String(index), "-mig", enabled ? "1" : "0"]);
+    const result = await this.run(SMI_ARGS.setMigMode(index, enabled));
     const message = toolMessage(result.stdout, result.stderr);
     if (MIG_MODE_FAILED.test(message)) throw new NvidiaSmiError({ reason: "failed", command: result.command, exitCode: result.exitCode, toolMessage: message, stdout: result.stdout });
     return { pending: MIG_MODE_PENDING.test(message), message };
   }
 
+  /** `--gpu-reset`; a refusal ("could not be reset", "is not supported") is a failure whatever the exit code. */
+  async resetGpu(index: number): Promise<string> {
+    const result = await this.run(SMI_ARGS.resetGpu(index));
+    const message = toolMessage(result.stdout, result.stderr);
+    if (RESET_FAILED.test(message)) throw new NvidiaSmiError({ reason: "failed", command: result.command, exitCode: result.exitCode, toolMessage: message, stdout: result.stdout });
+    return message;
+  }
+
   async giProfiles(index: number): Promise<GiProfileRow[]> {
-    return this.parse(await this.mig(index, ["-lgip"]), parseGiProfiles);
+    return this.parse(await this.run(SMI_ARGS.giProfiles(index)), parseGiProfiles);
   }
 
   async giPlacements(index: number): Promise<GiPlacements[]> {
-    return this.parse(await this.mig(index, ["-lgipp"]), parseGiPlacements);
+    return this.parse(await this.run(SMI_ARGS.giPlacements(index)), parseGiPlacements);
   }
 
   async ciProfiles(index: number, giId?: number): Promise<CiProfileRow[]> {
-    const result = await this.mig(index, ["-lcip", ...(giId === undefined ? [] : ["-gi", String(giId)])], NONE.gpuInstances);
+    const result = await this.run(SMI_ARGS.ciProfiles(index, giId), NONE.gpuInstances);
     return result.none ? [] : this.parse(result, parseCiProfiles);
   }
 
   /** The GPU instances; none when the tool says `No GPU instances found`. */
   async gpuInstances(index: number): Promise<GpuInstance[]> {
-    const result = await this.mig(index, ["-lgi"], NONE.gpuInstances);
+    const result = await this.run(SMI_ARGS.gpuInstances(index), NONE.gpuInstances);
     if (result.none) return [];
     const rows = this.parse(result, parseGpuInstances);
     return rows.map((row) => {
@@ -154,7 +203,7 @@ export class NvidiaSmi {
   }
 
   async computeInstances(index: number): Promise<ComputeInstanceRow[]> {
-    const result = await this.mig(index, ["-lci"], NONE.computeInstances);
+    const result = await this.run(SMI_ARGS.computeInstances(index), NONE.computeInstances);
     return result.none ? [] : this.parse(result, parseComputeInstances);
   }
 
@@ -164,32 +213,30 @@ export class NvidiaSmi {
    * (`parseCreateOutput(error.stdout)`).
    */
   async createGpuInstances(index: number, profiles: readonly (number | string)[], withDefaultCi: boolean): Promise<CreateOutput> {
-    const result = await this.mig(index, ["-cgi", profiles.join(","), ...(withDefaultCi ? ["-C"] : [])]);
+    const result = await this.run(SMI_ARGS.createGpuInstances(index, profiles, withDefaultCi));
     return this.parse(result, parseCreateOutput);
   }
 
   /** `-cci [LIST] -gi ID`; without profiles, the GPU instance's default compute instance. */
   async createComputeInstances(index: number, giId: number, profiles?: readonly (number | string)[]): Promise<CreatedComputeInstance[]> {
-    const list = profiles && profiles.length > 0 ? [profiles.join(",")] : [];
-    const result = await this.mig(index, ["-cci", ...list, "-gi", String(giId)]);
+    const result = await this.run(SMI_ARGS.createComputeInstances(index, giId, profiles));
     return this.parse(result, parseCreateOutput).computeInstances;
   }
 
   /** `-dci [-gi ID] [-ci ID]`; nothing to destroy is not an error. */
   async destroyComputeInstances(index: number, giId?: number, ciId?: number): Promise<DestroyOutput["computeInstances"]> {
-    const args = ["-dci", ...(giId === undefined ? [] : ["-gi", String(giId)]), ...(ciId === undefined ? [] : ["-ci", String(ciId)])];
-    const result = await this.mig(index, args, NONE.computeInstances);
+    const result = await this.run(SMI_ARGS.destroyComputeInstances(index, giId, ciId), NONE.computeInstances);
     return result.none ? [] : this.parse(result, parseDestroyOutput).computeInstances;
   }
 
   /** `-dgi [-gi ID]`; nothing to destroy is not an error, a GPU instance still in use is. */
   async destroyGpuInstances(index: number, giId?: number): Promise<DestroyOutput["gpuInstances"]> {
-    const result = await this.mig(index, ["-dgi", ...(giId === undefined ? [] : ["-gi", String(giId)])], NONE.gpuInstances);
+    const result = await this.run(SMI_ARGS.destroyGpuInstances(index, giId), NONE.gpuInstances);
     return result.none ? [] : this.parse(result, parseDestroyOutput).gpuInstances;
   }
 
   async queryXml(index?: number): Promise<QueryXml> {
-    return this.parse(await this.run(["-q", "-x", ...(index === undefined ? [] : ["-i", String(index)])]), parseQueryXml);
+    return this.parse(await this.run(SMI_ARGS.queryXml(index)), parseQueryXml);
   }
 
   async driverInfo(): Promise<{ driverVersion?: string; cudaVersion?: string }> {
@@ -225,7 +272,7 @@ export class NvidiaSmi {
   /** Compute processes of one GPU; under MIG they are reported against the parent GPU. */
   async computeApps(index: number): Promise<ComputeApp[]> {
     const fields = ["gpu_uuid", "pid", "process_name", "used_memory"];
-    const result = await this.run([`--query-compute-apps=${fields.join(",")}`, "--format=csv,nounits", "-i", String(index)], NONE.processes);
+    const result = await this.run(SMI_ARGS.computeApps(fields, index), NONE.processes);
     if (result.none) return [];
     return this.parse(result, (text) =>
       parseQueryCsv(text, fields).flatMap((r) => {

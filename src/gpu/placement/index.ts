@@ -13,6 +13,8 @@ export interface PlacedInstance {
 export interface DriverOptions {
   /** Driver major version (e.g. 535); it changes the default placement and the 3g+4g rule. */
   readonly driverMajor: number;
+  /** Model the default placement with this model (a `PLACEMENT_MODELS` name) instead of the driver's own. */
+  readonly placementModel?: string;
 }
 
 export const DEFAULT_DRIVER: DriverOptions = { driverMajor: 535 };
@@ -22,14 +24,22 @@ export const DEFAULT_DRIVER: DriverOptions = { driverMajor: 535 };
  * (7 x 1g land on 6, 4, 5, 0, 1, 2, 3; a first 2g at 4), and from R560 a 4-slot profile takes the lowest
  * free start (a first 3g lands at 0 instead of 4).
  */
-interface DefaultPlacementModel {
+export interface PlacementModel {
+  readonly name: string;
   readonly fromDriver: number;
   readonly lowestStartForSlots: readonly number[];
 }
-const DEFAULT_PLACEMENT_MODELS: readonly DefaultPlacementModel[] = [
-  { fromDriver: 560, lowestStartForSlots: [4] },
-  { fromDriver: 0, lowestStartForSlots: [] },
+/** Every known driver generation's default placement, newest first. */
+export const PLACEMENT_MODELS: readonly PlacementModel[] = [
+  { name: "R560+ (4-slot profiles at the lowest free start)", fromDriver: 560, lowestStartForSlots: [4] },
+  { name: "before R560 (fewest placements blocked)", fromDriver: 0, lowestStartForSlots: [] },
 ];
+
+/** The placement model a driver uses, or the one `driver.placementModel` names. */
+export function placementModelFor(driver: DriverOptions): PlacementModel {
+  const named = driver.placementModel === undefined ? undefined : PLACEMENT_MODELS.find((m) => m.name === driver.placementModel);
+  return named ?? PLACEMENT_MODELS.find((m) => driver.driverMajor >= m.fromDriver) ?? (PLACEMENT_MODELS.at(-1) as PlacementModel);
+}
 
 /** A 3g and a 4g GPU instance may coexist only from this driver on. */
 const THREE_G_WITH_FOUR_G_FROM_DRIVER = 510;
@@ -125,8 +135,7 @@ export function defaultStart(
 ): number | null {
   const candidates = profile.starts.filter((s) => canCreate(model, instances, profile, s, driver));
   if (candidates.length === 0) return null;
-  const policy = DEFAULT_PLACEMENT_MODELS.find((m) => driver.driverMajor >= m.fromDriver);
-  if (policy?.lowestStartForSlots.includes(profile.memorySlots)) return candidates[0] ?? null;
+  if (placementModelFor(driver).lowestStartForSlots.includes(profile.memorySlots)) return candidates[0] ?? null;
   const open = openPlacements(model, instances, driver);
   let best = candidates[0] ?? null;
   let bestLost = Infinity;

@@ -88,3 +88,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs | null {
 /** A comma-separated option value as its items. */
 export const listValue = (value: string | true | undefined): string[] | undefined =>
   typeof value === "string" ? value.split(",").map((s) => s.trim()).filter((s) => s.length > 0) : undefined;
+
+/** Every spelling of the option `key` of a subcommand (`cgi` → `-cgi`, `--create-gpu-instance`). */
+export const optionNames = (subcommand: ParsedArgs["subcommand"], key: string): readonly string[] =>
+  (subcommand === "mig" ? MIG_OPTIONS : TOP_OPTIONS).find((s) => s.key === key)?.names ?? [];

@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 
 export { createSimState, initSimState, DEFAULT_DRIVER_VERSION, type InitSimOptions } from "./init.js";
 export { runSim, loopIntervalMs, SIM_ENV, type SimEnv, type SimResult } from "./run.js";
+export { inProcessSim } from "./in-process.js";
+export { SimFault } from "./fault-schema.js";
 export {
   readSimState,
   writeSimState,

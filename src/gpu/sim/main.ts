@@ -12,6 +12,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const interval = loopIntervalMs(argv);
   for (;;) {
     const result = runSim(argv, process.env);
+    if (result.hangMs !== undefined) {
+      // An injected hang: silent until killed (or until the hang runs out, so nothing lingers forever).
+      await sleep(result.hangMs);
+      return 1;
+    }
     process.stdout.write(result.stdout);
     process.stderr.write(result.stderr);
     if (interval === undefined || result.exitCode !== 0) return result.exitCode;

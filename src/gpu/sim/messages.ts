@@ -25,6 +25,7 @@ export const REASON = {
   inUse: "In use by another client",
   notFound: "Not Found",
   notSupported: "Not Supported",
+  unknown: "Unknown Error",
 } as const;
 export type Reason = (typeof REASON)[keyof typeof REASON];
 
@@ -34,6 +35,7 @@ export const EXIT_FOR_REASON: Readonly<Record<Reason, number>> = {
   [REASON.inUse]: EXIT.other,
   [REASON.notFound]: EXIT.notFound,
   [REASON.notSupported]: EXIT.notSupported,
+  [REASON.unknown]: EXIT.other,
 };
 
 /** `%2d`, as the tool prints GPU, instance and profile ids. */
@@ -79,6 +81,11 @@ export const MSG = {
     `${bus} is currently being used by one or more other processes (e.g. CUDA application or a monitoring application such as another instance of nvidia-smi). Please first kill all processes using the device and retry the command or reboot the system to make MIG mode effective.`,
   ],
 
+  migPendingReset: (enable: boolean, bus: string) => [
+    `Warning: MIG mode is in pending ${enable ? "enable" : "disable"} state for GPU ${bus}:${REASON.notSupported}`,
+    `Reboot the system or try nvidia-smi --gpu-reset to make MIG mode effective on GPU ${bus}`,
+  ],
+  resetNotSupported: (bus: string) => `Resetting GPU ${bus} is not supported.`,
   resetDone: (bus: string) => `GPU ${bus} was successfully reset.`,
   resetBlocked: (buses: readonly string[]) => [
     "The following GPUs could not be reset:",

@@ -16,6 +16,8 @@ export interface Outcome {
   readonly exitCode: number;
   /** The simulator's own remarks, on stderr. */
   readonly stderr?: string[];
+  /** An injected hang: the tool prints nothing and does not exit for this long. */
+  readonly hangMs?: number;
 }
 
 const done = (lines: string[]): Outcome => ({ lines, exitCode: EXIT.ok });
@@ -50,6 +52,11 @@ export function setMigMode(gpus: readonly SimGpu[], enable: boolean): Outcome {
       lines.push(...MSG.migPending(enable, gpu.pciBusId));
       continue;
     }
+    if (gpu.migModeChangeNeedsReset && gpu.migMode.current !== target) {
+      gpu.migMode.pending = target;
+      lines.push(...MSG.migPendingReset(enable, gpu.pciBusId));
+      continue;
+    }
     gpu.migMode = { current: target, pending: target };
     lines.push(MSG.migChanged(enable, gpu.pciBusId));
   }
@@ -58,6 +65,8 @@ export function setMigMode(gpus: readonly SimGpu[], enable: boolean): Outcome {
 
 /** `--gpu-reset`: makes a pending MIG mode current, unless processes hold a GPU. */
 export function resetGpus(gpus: readonly SimGpu[]): Outcome {
+  const refused = gpus.filter((g) => g.resetSupported === false);
+  if (refused.length > 0) return failed(refused.map((g) => MSG.resetNotSupported(g.pciBusId)), REASON.notSupported);
   const busy = gpus.filter((g) => g.processes.length > 0);
   if (busy.length > 0) return failed(MSG.resetBlocked(busy.map((g) => g.pciBusId)), REASON.inUse);
   const lines = gpus.map((gpu) => {

@@ -3,7 +3,8 @@
  * (action option, options allowed with it, handler); anything else is the real tool's
  * "Invalid combination of input arguments".
  */
-import { listValue, parseArgs, type ParsedArgs } from "./args.js";
+import { listValue, optionNames, parseArgs, type ParsedArgs } from "./args.js";
+import { runWithFault, takeFault } from "./faults.js";
 import { formatComputeApps, formatQueryGpu, parseCsvFormat, type CsvFormat, type CsvResult } from "./format-csv.js";
 import { formatComputeInstances, formatGpuInstances } from "./format-instances.js";
 import { formatListGpus } from "./format-list.js";
@@ -19,6 +20,8 @@ export interface SimResult {
   readonly stdout: string;
   readonly stderr: string;
   readonly exitCode: number;
+  /** An injected hang: the executable stays silent this long instead of exiting. */
+  readonly hangMs?: number;
 }
 
 export type SimEnv = Readonly<Record<string, string | undefined>>;
@@ -251,8 +254,11 @@ export function runSim(argv: readonly string[], env: SimEnv = process.env): SimR
   const pinned = Number(env[SIM_ENV.now]);
   const nowMs = env[SIM_ENV.now] !== undefined && Number.isFinite(pinned) ? pinned : Date.now();
   try {
-    const outcome = command.run({ args, file, nowMs });
-    return { stdout: text(outcome.lines), stderr: text(outcome.stderr ?? []), exitCode: outcome.exitCode };
+    const fault = takeFault(file, optionNames(args.subcommand, command.action));
+    const outcome = fault
+      ? runWithFault({ file, args, action: command.action, run: (faulted) => command.run({ args: faulted, file, nowMs }) }, fault)
+      : command.run({ args, file, nowMs });
+    return { stdout: text(outcome.lines), stderr: text(outcome.stderr ?? []), exitCode: outcome.exitCode, ...(outcome.hangMs ? { hangMs: outcome.hangMs } : {}) };
   } catch (error) {
     const message = error instanceof SimStateError ? error.message : `migbench sim: internal error: ${(error as Error).stack ?? String(error)}`;
     return { stdout: "", stderr: `${message}\n`, exitCode: EXIT.other };

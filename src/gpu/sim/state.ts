@@ -6,6 +6,7 @@ import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, writeF
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { findModel } from "../catalog/index.js";
+import { SimFault } from "./fault-schema.js";
 
 const id = z.number().int().nonnegative();
 export const MigModeValue = z.enum(["Enabled", "Disabled"]);
@@ -51,6 +52,10 @@ export const SimGpu = z.object({
   processes: z.array(SimProcess),
   /** Makes each GPU's telemetry curve its own. */
   telemetrySeed: z.number().int().nonnegative(),
+  /** A MIG mode change waits for a GPU reset even when no process holds the GPU (some boards and drivers). */
+  migModeChangeNeedsReset: z.boolean().optional(),
+  /** False where `--gpu-reset` is refused (virtual machines): `Resetting GPU … is not supported.` */
+  resetSupported: z.boolean().optional(),
 });
 
 export const SimState = z.object({
@@ -58,6 +63,10 @@ export const SimState = z.object({
   driverVersion: z.string().regex(/^\d+\.\d+(\.\d+)?$/),
   cudaVersion: z.string().regex(/^\d+\.\d+$/),
   gpus: z.array(SimGpu),
+  /** Injected failures (src/gpu/sim/faults.ts), so that error paths run for real. */
+  faults: z.array(SimFault).optional(),
+  /** How many times each faulted command has run, keyed by the option that names it (`-cgi`). */
+  faultCalls: z.record(z.string(), z.number().int().nonnegative()).optional(),
 });
 
 export type SimComputeInstance = z.infer<typeof SimComputeInstance>;

@@ -28,6 +28,9 @@ export interface Telemetry {
 const RESERVED_FRACTION = 0.0055;
 const MIG_DEVICE_OVERHEAD_FRACTION = 0.0074;
 const IDLE_USED_MIB = 4;
+/** Load each existing MIG device adds (as if a workload used it), and the most all of them add. */
+const LOAD_PER_MIG_DEVICE = 0.11;
+const MAX_MIG_LOAD = 0.85;
 
 /** A smooth wave in [0, 1] with the given period, phase-shifted by the seed. */
 const wave = (nowMs: number, periodS: number, seed: number): number => 0.5 + 0.5 * Math.sin((2 * Math.PI * nowMs) / (periodS * 1000) + (seed % 628) / 100);
@@ -39,7 +42,12 @@ export function telemetryOf(gpu: SimGpu, nowMs: number): Telemetry {
   const model = modelOf(gpu);
   const board = boardOf(model);
   const busy = gpu.processes.length > 0;
-  const load = busy ? 0.8 + 0.15 * wave(nowMs, 47, gpu.telemetrySeed) : 0.01 + 0.03 * wave(nowMs, 90, gpu.telemetrySeed);
+  // Workloads run on MIG devices without the simulator knowing their processes: each device that exists
+  // adds load (as if in use), so that power, clocks and temperature rise while a partitioned run is on.
+  const devices = migDevicesOf(gpu).length;
+  const migLoad = Math.min(MAX_MIG_LOAD, devices * LOAD_PER_MIG_DEVICE) * (0.9 + 0.1 * wave(nowMs, 23, gpu.telemetrySeed));
+  const idle = 0.01 + 0.03 * wave(nowMs, 90, gpu.telemetrySeed);
+  const load = busy ? 0.8 + 0.15 * wave(nowMs, 47, gpu.telemetrySeed) : Math.max(idle, migLoad);
   const mig = isMigEnabled(gpu);
   const migOverhead = migDevicesOf(gpu).reduce((sum, d) => sum + migDeviceOverheadMiB(Math.round(d.giProfile.memoryGiB * 1024)), 0);
   const processMiB = gpu.processes.reduce((sum, p) => sum + p.usedMemoryMiB, 0);
@@ -57,7 +65,7 @@ export function telemetryOf(gpu: SimGpu, nowMs: number): Telemetry {
     temperatureLimitC: 87 - temperatureC,
     powerDrawW: Math.round((board.idlePowerW + (board.powerLimitW * 0.92 - board.idlePowerW) * load) * 100) / 100,
     powerLimitW: board.powerLimitW,
-    smClockMHz: busy ? board.maxSmClockMHz - 15 * Math.round(4 * wave(nowMs, 31, gpu.telemetrySeed)) : board.idleSmClockMHz,
+    smClockMHz: busy || devices > 0 ? board.maxSmClockMHz - 15 * Math.round(4 * wave(nowMs, 31, gpu.telemetrySeed)) : board.idleSmClockMHz,
     maxSmClockMHz: board.maxSmClockMHz,
     memClockMHz: board.memClockMHz,
     memoryTotalMiB,

@@ -1,0 +1,31 @@
+import { EXIT } from "../../errors.js";
+import { driverFor, reportingDriverErrors, withGpuOptions } from "../gpu-access.js";
+import type { CommandFactory } from "./types.js";
+
+export const cleanupCommand: CommandFactory = (setExit) => ({
+  command: "cleanup",
+  describe: "Undo what killed or crashed runs left on their GPUs (instances, MIG mode) from their journals, and clear their stale locks",
+  builder: (y) =>
+    withGpuOptions(y).option("allow-gpu-reset", {
+      type: "boolean",
+      default: false,
+      describe: "Reset a GPU when restoring its MIG mode is pending (never done without this flag)",
+    }),
+  handler: async (args) => {
+    const smi = await driverFor(args);
+    const { cleanup, stateDir } = await import("../../gpu/partition/index.js");
+    const root = stateDir();
+    const report = await reportingDriverErrors(() =>
+      cleanup({ smi, root, allowGpuReset: args["allow-gpu-reset"] as boolean, log: (line) => process.stderr.write(`${line}\n`) }),
+    );
+    const out: string[] = [];
+    for (const e of report.entries) {
+      out.push(`${e.outcome}: GPU ${e.gpu}, left by ${e.owner}${e.details.length > 0 ? `\n  ${e.details.join("\n  ")}` : ""}`);
+    }
+    for (const lock of report.locksCleared) out.push(`cleared stale lock ${lock}`);
+    for (const lock of report.locksKept) out.push(`lock kept: ${lock}`);
+    if (out.length === 0) out.push(`nothing to clean up (state folder ${root})`);
+    process.stdout.write(out.join("\n") + "\n");
+    if (report.entries.some((e) => e.outcome === "failed")) setExit(EXIT.environment);
+  },
+});
