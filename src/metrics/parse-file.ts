@@ -5,14 +5,14 @@
  */
 import { parseLogLine, readLogBatches } from "../runtime/log-writer.js";
 import { getParser } from "./parsers/registry.js";
-import type { ParseResult } from "./parsers/types.js";
+import type { ParseResult, SessionOptions } from "./parsers/types.js";
 
 /**
  * Parses lines (without line ends), numbered from 1. A line in the runtime's log format is unwrapped
  * first, and its timestamp is passed on.
  */
-export function parseLines(parserName: string, lines: Iterable<string>, options?: unknown): ParseResult {
-  const session = getParser(parserName).create(options);
+export function parseLines(parserName: string, lines: Iterable<string>, options?: unknown, sessionOptions?: SessionOptions): ParseResult {
+  const session = getParser(parserName).create(options, sessionOptions);
   let lineNumber = 0;
   for (const raw of lines) {
     const line = parseLogLine(raw);
@@ -22,8 +22,8 @@ export function parseLines(parserName: string, lines: Iterable<string>, options?
 }
 
 /** Parses a log file; rejects when the parser is unknown, its options are invalid or the file unreadable. */
-export async function parseLogFile(parserName: string, file: string, options?: unknown): Promise<ParseResult> {
-  const session = getParser(parserName).create(options);
+export async function parseLogFile(parserName: string, file: string, options?: unknown, sessionOptions?: SessionOptions): Promise<ParseResult> {
+  const session = getParser(parserName).create(options, sessionOptions);
   for await (const batch of readLogBatches(file)) {
     for (const line of batch) session.push(line.text, line.lineNumber, line.at ?? undefined);
   }

@@ -9,6 +9,10 @@ import { AGGREGATION_RULES, aggregateCase, summarize, type AggregateKind, type S
 
 export const SIMULATED_NOTICE = "Simulated GPU: these numbers were not measured on a GPU (the run used the migbench simulator).";
 
+/** The first line of a report on figures imported from a published table (`bench import`). */
+export const importedNotice = (file: string, caseId: string): string =>
+  `Imported: these figures come from a published table (${file}, case ${caseId}), not from a migbench measurement.`;
+
 /** The rows a study table can have, in the study's order, with the unit shown when a run records none. */
 export const ROW_SPECS: readonly { readonly role: MetricRole; readonly name: string; readonly defaultUnit: string }[] = [
   { role: "time", name: "time", defaultUnit: "s" },
@@ -69,6 +73,8 @@ export interface StudyRow {
 export interface StudyTable {
   /** First line of any rendering when set. */
   readonly notice: string | null;
+  /** Measured by migbench, or imported from a published table. */
+  readonly origin: RunManifest["origin"]["kind"];
   readonly title: string;
   /** The "case" cell: the scenario's title, or its name. */
   readonly caseLabel: string;
@@ -187,6 +193,8 @@ export function studyTable(manifest: RunManifest): StudyTable {
     rows.push({ role: spec.role, label: `${spec.name} (${unit})`, unit, cells, aggregate });
   }
 
+  if (manifest.origin.kind === "imported") notes.push(...importNotes(manifest.origin, rows));
+
   // What was left out, and why: failures first, then executions that ran but did not yield a value.
   for (const e of manifest.executions) {
     if (e.status !== "ok") {
@@ -194,7 +202,12 @@ export function studyTable(manifest: RunManifest): StudyTable {
       continue;
     }
     const missing = ROW_SPECS.filter((s) => e.metrics[s.role] !== undefined && e.metrics[s.role]?.value === null).map((s) => s.name);
-    if (missing.length > 0 && !e.warmup) notes.push(`No ${missing.join(", ")} value parsed from ${describeExecution(e, plan.warmup)}.`);
+    if (missing.length > 0 && !e.warmup)
+      notes.push(
+        manifest.origin.kind === "imported"
+          ? `No ${missing.join(", ")} value in the published table for column ${e.column} (${e.instanceId}).`
+          : `No ${missing.join(", ")} value parsed from ${describeExecution(e, plan.warmup)}.`,
+      );
     if ((!e.parse.complete || e.parse.problems > 0) && !e.warmup)
       notes.push(`Log of ${describeExecution(e, plan.warmup)} parsed ${e.parse.complete ? "completely" : "incompletely"} with ${e.parse.problems} problem(s).`);
   }
@@ -205,7 +218,8 @@ export function studyTable(manifest: RunManifest): StudyTable {
 
   const caseLabel = manifest.scenario.title ?? manifest.scenario.name;
   return {
-    notice: manifest.simulated ? SIMULATED_NOTICE : null,
+    notice: manifest.simulated ? SIMULATED_NOTICE : manifest.origin.kind === "imported" ? importedNotice(manifest.origin.source.file, manifest.origin.source.case) : null,
+    origin: manifest.origin.kind,
     title: caseLabel,
     caseLabel,
     runId: manifest.runId,
@@ -219,3 +233,35 @@ export function studyTable(manifest: RunManifest): StudyTable {
     notes,
   };
 }
+
+/**
+ * What an imported table said beside its figures: its notes, and its printed aggregates against the ones
+ * recomputed here from the per-instance values (tables often aggregate unrounded data: say where they differ).
+ */
+function importNotes(origin: Extract<RunManifest["origin"], { kind: "imported" }>, rows: readonly StudyRow[]): string[] {
+  const notes: string[] = [];
+  const source = origin.source.metadata.source;
+  notes.push(`Imported ${origin.importedAt.slice(0, 10)} from ${origin.source.file} (sha256 ${origin.source.sha256.slice(0, 12)}…)${source ? `; source: ${source}` : ""}.`);
+  for (const printed of origin.printedAggregates) {
+    const row = rows.find((r) => r.role === printed.role);
+    const name = ROW_SPECS.find((s) => s.role === printed.role)?.name ?? printed.role;
+    const kind = printed.kind ? ` (${printed.kind})` : "";
+    if (!row?.aggregate) {
+      notes.push(`${name}: the table printed ${formatFixed(printed.value)}${kind}; no aggregate could be recomputed.`);
+    } else if (printed.kind !== undefined && printed.kind !== row.aggregate.kind) {
+      notes.push(`${name}: the table printed a ${printed.kind} (${formatFixed(printed.value)}); the study's rule for this schedule gives ${row.aggregate.kind} ${formatFixed(row.aggregate.mean)}.`);
+    } else if (formatFixed(printed.value) !== formatFixed(row.aggregate.mean)) {
+      notes.push(
+        `${name}: the table printed ${formatFixed(printed.value)}${kind}, recomputed from the per-instance values: ${formatFixed(row.aggregate.mean)} ` +
+          `(the table's aggregate was probably computed from unrounded data).`,
+      );
+    } else {
+      notes.push(`${name}: the table printed ${formatFixed(printed.value)}${kind}, as recomputed.`);
+    }
+  }
+  for (const note of origin.notes) notes.push(`From the table: ${note}.`);
+  return notes;
+}
+
+/** Two decimals, as the study prints its figures. */
+const formatFixed = (x: number): string => x.toFixed(2);

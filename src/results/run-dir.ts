@@ -1,6 +1,8 @@
 /**
- * The run directory: `<root>/<YYYYMMDD-HHMMSS>-<scenario>-<hex>/` holding `manifest.json` and
- * `logs/rep<NN>/<instance>.log`. Creating one, naming its files, writing and reading its manifest.
+ * The run directory: `<root>/<YYYYMMDD-HHMMSS>-<scenario>-<hex>/` holding `manifest.json`, per execution
+ * `logs/rep<NN>/<instance>.log` (raw log), `samples/rep<NN>/<instance>.jsonl` (parsed samples) and
+ * `metrics/rep<NN>/<instance>.json` (the parser's final values and problems), and `telemetry/*.csv`.
+ * Creating one, naming its files, writing and reading its manifest. docs/results-format.md describes it.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
@@ -11,6 +13,9 @@ import { ManifestError, parseManifest, validateManifest, type RunManifest } from
 
 export const MANIFEST_FILE = "manifest.json";
 export const LOGS_DIR = "logs";
+export const SAMPLES_DIR = "samples";
+export const METRICS_DIR = "metrics";
+export const TELEMETRY_DIR = "telemetry";
 
 export interface RunDir {
   /** The directory's name, also the manifest's `runId`. */
@@ -19,6 +24,8 @@ export interface RunDir {
   readonly dir: string;
   /** Absolute path of an execution's log; creates its folder. `logRelativePath` gives the manifest's form. */
   logPath(repetition: number, instanceId: string): string;
+  /** Absolute path of an execution's file of another kind (samples, metrics); creates its folder. */
+  executionPath(kind: ExecutionFileKind, repetition: number, instanceId: string): string;
   /** Validates, then writes `manifest.json` atomically. */
   writeManifest(manifest: RunManifest): Promise<void>;
 }
@@ -52,11 +59,26 @@ export function formatRunTimestamp(date: Date): string {
   );
 }
 
-/** `logs/rep00/bert-base-squad.1.log`: the form stored in `executions[].log`. */
-export function logRelativePath(repetition: number, instanceId: string): string {
+/** The files kept per execution: folder and extension. */
+const EXECUTION_FILES = {
+  log: { dir: LOGS_DIR, ext: "log" },
+  samples: { dir: SAMPLES_DIR, ext: "jsonl" },
+  metrics: { dir: METRICS_DIR, ext: "json" },
+} as const;
+
+export type ExecutionFileKind = keyof typeof EXECUTION_FILES;
+
+/** `samples/rep00/bert-base-squad.1.jsonl`: a per-execution file, relative to the run directory. */
+export function executionRelativePath(kind: ExecutionFileKind, repetition: number, instanceId: string): string {
   if (!Number.isInteger(repetition) || repetition < 0) throw new RangeError(`repetition must be a non-negative integer, got ${repetition}`);
   if (!SAFE_SEGMENT.test(instanceId)) throw new RangeError(`instance id '${instanceId}' cannot be used as a file name`);
-  return `${LOGS_DIR}/rep${String(repetition).padStart(2, "0")}/${instanceId}.log`;
+  const { dir, ext } = EXECUTION_FILES[kind];
+  return `${dir}/rep${String(repetition).padStart(2, "0")}/${instanceId}.${ext}`;
+}
+
+/** `logs/rep00/bert-base-squad.1.log`: the form stored in `executions[].log`. */
+export function logRelativePath(repetition: number, instanceId: string): string {
+  return executionRelativePath("log", repetition, instanceId);
 }
 
 function runDirHandle(id: string, dir: string): RunDir {
@@ -64,7 +86,10 @@ function runDirHandle(id: string, dir: string): RunDir {
     id,
     dir,
     logPath(repetition, instanceId) {
-      const path = join(dir, ...logRelativePath(repetition, instanceId).split("/"));
+      return this.executionPath("log", repetition, instanceId);
+    },
+    executionPath(kind, repetition, instanceId) {
+      const path = join(dir, ...executionRelativePath(kind, repetition, instanceId).split("/"));
       // Synchronous on purpose: callers open a stream on the path right away.
       mkdirSync(dirname(path), { recursive: true });
       return path;

@@ -1,8 +1,11 @@
-/** What a result records about where it was measured: the host and the harness itself. */
+/** What a result records about where it was measured: the host, its container engine, the harness itself. */
 import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import type { HostRecord } from "../results/index.js";
+import type { Redactor } from "../results/redact.js";
 
 const packageRoot = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -17,7 +20,26 @@ export async function harnessInfo(): Promise<{ name: string; version: string; gi
   return { name: "migbench", version: harnessVersion(), ...(revision ? { gitRevision: revision } : {}) };
 }
 
-export function hostInfo(): { hostname: string; platform: string; release: string; arch: string; cpus: number; cpuModel: string; memoryBytes: number; node: string } {
+/** `PRETTY_NAME` of /etc/os-release (`Debian GNU/Linux 13 (trixie)`); undefined elsewhere. */
+async function osName(): Promise<string | undefined> {
+  const text = await readFile("/etc/os-release", "utf8").catch(() => "");
+  const match = /^PRETTY_NAME=(?:"([^"]*)"|(.*))$/m.exec(text);
+  return match ? (match[1] ?? match[2])?.trim() : undefined;
+}
+
+/** The Docker engine's version when one answers within a few seconds; none is fine (process runtime). */
+async function containerEngine(): Promise<HostRecord["containerEngine"]> {
+  try {
+    const [{ connectEngine }, { default: Docker }] = await Promise.all([import("../runtime/docker/engine.js"), import("dockerode")]);
+    // The request's own timeout, so that an engine that never answers cannot keep the process alive.
+    const version = await connectEngine(new Docker({ timeout: 3_000 })).version();
+    return { name: "docker", version: version.version, apiVersion: version.apiVersion };
+  } catch {
+    return undefined;
+  }
+}
+
+export function hostInfo(): Omit<HostRecord, "kernelVersion" | "osName" | "containerEngine"> {
   const cpus = os.cpus();
   return {
     hostname: os.hostname(),
@@ -29,4 +51,27 @@ export function hostInfo(): { hostname: string; platform: string; release: strin
     memoryBytes: os.totalmem(),
     node: process.version,
   };
+}
+
+/** The host with what takes a look-up: OS name, kernel build, container engine. */
+export async function hostRecord(): Promise<HostRecord> {
+  const [name, engine] = await Promise.all([osName(), containerEngine()]);
+  return {
+    ...hostInfo(),
+    kernelVersion: os.version(),
+    ...(name ? { osName: name } : {}),
+    ...(engine ? { containerEngine: engine } : {}),
+  };
+}
+
+/** Variables of the harness's environment that change what a GPU run measures; secrets masked. */
+const RECORDED_VARIABLES = /^(CUDA_|NVIDIA_|NCCL_|OMP_|MIGBENCH_|PYTORCH_|HF_|TRANSFORMERS_|TORCH_|TF_(?:FORCE_GPU|GPU|XLA|ENABLE|CPP)|DOCKER_HOST$|LD_LIBRARY_PATH$)/;
+
+export function recordedEnvironment(env: Readonly<Record<string, string | undefined>>, redactor: Redactor): Record<string, string> {
+  const chosen = Object.fromEntries(
+    Object.entries(env)
+      .filter((entry): entry is [string, string] => entry[1] !== undefined && RECORDED_VARIABLES.test(entry[0]))
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+  return redactor.env(chosen);
 }

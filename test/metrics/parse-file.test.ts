@@ -14,7 +14,7 @@ afterAll(async () => {
 
 describe("parser registry", () => {
   it("lists the parsers by name", () => {
-    expect(Object.keys(PARSERS).sort()).toEqual(["dllogger", "jsonl"]);
+    expect(Object.keys(PARSERS).sort()).toEqual(["dllogger", "hf-trainer", "jsonl", "mlperf-loadgen", "perf-analyzer", "regex", "triton-client"]);
     for (const [name, parser] of Object.entries(PARSERS)) {
       expect(parser.name).toBe(name);
       expect(parser.description).not.toBe("");
@@ -23,7 +23,7 @@ describe("parser registry", () => {
   });
 
   it("names the known parsers when asked for an unknown one", () => {
-    expect(() => getParser("nope")).toThrow('unknown parser "nope"; known: dllogger, jsonl');
+    expect(() => getParser("nope")).toThrow('unknown parser "nope"; known: dllogger, hf-trainer, jsonl, mlperf-loadgen, perf-analyzer, regex, triton-client');
     expect(() => getParser("constructor")).toThrow(/unknown parser/);
   });
 });
@@ -56,6 +56,29 @@ describe("parseLogFile", () => {
     expect(result.lines).toBe(50_000);
     expect(result.samples).toHaveLength(50);
     expect(result.final.v).toEqual({ value: 49_000, line: 49_001 });
+  });
+});
+
+describe("streaming samples", () => {
+  it("hands every sample to a sink and keeps none when asked: memory stays flat however many there are", async () => {
+    const file = join(dir, "many.txt");
+    const lines: string[] = [];
+    for (let i = 0; i < 20_000; i++) lines.push(`Throughput Average (sentences/sec) = ${i}`);
+    await writeFile(file, lines.join("\n"));
+    let seen = 0;
+    let last: number | null = null;
+    const result = await parseLogFile("triton-client", file, undefined, {
+      keepSamples: false,
+      onSample: (s) => {
+        seen++;
+        last = s.value;
+      },
+    });
+    expect(result.samples).toEqual([]);
+    expect(result.sampleCount).toBe(20_000);
+    expect(seen).toBe(20_000);
+    expect(last).toBe(19_999);
+    expect(result.final["Throughput Average (sentences/sec)"]?.value).toBe(19_999);
   });
 });
 

@@ -109,7 +109,10 @@ export function makeManifest(o: FixtureOptions): RunManifest {
     }
   }
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
+    origin: { kind: "measured" },
+    images: [],
+    telemetry: null,
     runId: `20250301-100000-${plan.scenario.name}-beef`,
     status: "complete",
     simulated: o.simulated ?? false,

@@ -19,9 +19,9 @@ function problemsOf(fn: () => unknown): string {
 }
 
 describe("run manifest schema", () => {
-  it("reads version 1", () => {
+  it("reads the current version", () => {
     const m = parseManifest(raw(), "r/manifest.json");
-    expect(m.schemaVersion).toBe(1);
+    expect(m.schemaVersion).toBe(2);
     expect(m.executions).toHaveLength(21);
     expect(m).toEqual(JSON.parse(JSON.stringify(base())));
   });
@@ -31,15 +31,15 @@ describe("run manifest schema", () => {
     expect(planSchema.parse(JSON.parse(JSON.stringify(plan)))).toEqual(JSON.parse(JSON.stringify(plan)));
   });
 
-  it("ignores fields a later version-1 writer added", () => {
+  it("ignores fields a later version-2 writer added", () => {
     const m = { ...raw(), futureField: { x: 1 } };
     expect(() => parseManifest(m)).not.toThrow();
   });
 
   it("rejects a future schemaVersion with a clear message", () => {
-    const message = problemsOf(() => parseManifest({ ...raw(), schemaVersion: 2 }, "runs/x/manifest.json"));
+    const message = problemsOf(() => parseManifest({ ...raw(), schemaVersion: 3 }, "runs/x/manifest.json"));
     expect(message).toBe(
-      "runs/x/manifest.json: run manifest schemaVersion 2 cannot be read: this migbench reads versions up to 1; it was written by a newer migbench; upgrade migbench to read it",
+      "runs/x/manifest.json: run manifest schemaVersion 3 cannot be read: this migbench reads versions up to 2; it was written by a newer migbench; upgrade migbench to read it",
     );
   });
 

@@ -74,7 +74,7 @@ describe("a run directory", () => {
     expect(await readRun(run.dir)).toEqual(JSON.parse(JSON.stringify(manifest)));
     expect(await readRun(join(run.dir, "manifest.json"))).toEqual(JSON.parse(JSON.stringify(manifest)));
     expect((await readdir(run.dir)).sort()).toEqual(["logs", "manifest.json"]);
-    expect(await readFile(join(run.dir, "manifest.json"), "utf8")).toMatch(/^\{\n {2}"schemaVersion": 1,/);
+    expect(await readFile(join(run.dir, "manifest.json"), "utf8")).toMatch(/^\{\n {2}"schemaVersion": 2,/);
   });
 
   it("refuses to write a manifest that would not read back", async () => {
@@ -108,6 +108,6 @@ describe("readRun errors", () => {
 
   it("rejects a future version with a clear message", async () => {
     await writeFile(join(root, "manifest.json"), JSON.stringify({ schemaVersion: 7, runId: "x" }));
-    await expect(readRun(root)).rejects.toThrow(/schemaVersion 7 cannot be read: this migbench reads versions up to 1; it was written by a newer migbench/);
+    await expect(readRun(root)).rejects.toThrow(/schemaVersion 7 cannot be read: this migbench reads versions up to 2; it was written by a newer migbench/);
   });
 });

@@ -3,7 +3,7 @@
  * line count; validate options. Parsers only decide what a line means.
  */
 import { z } from "zod";
-import type { FinalValue, ParseProblem, ParseResult, Sample } from "./types.js";
+import type { FinalValue, ParseProblem, ParseResult, Sample, SessionOptions } from "./types.js";
 
 /**
  * A log full of garbage must not grow memory without bound through its problems: past this many, only a
@@ -17,13 +17,27 @@ export class SampleCollector {
   private readonly final = new Map<string, FinalValue>();
   private readonly problems: ParseProblem[] = [];
   private droppedProblems = 0;
+  private readonly onSample: ((sample: Sample) => void) | undefined;
+  private readonly keep: boolean;
+  private count = 0;
   lines = 0;
   complete = false;
 
+  constructor(options: SessionOptions = {}) {
+    this.onSample = options.onSample;
+    this.keep = options.keepSamples ?? true;
+  }
+
+  /** Samples added so far (kept or streamed). */
+  get sampleCount(): number {
+    return this.count;
+  }
+
   add(sample: Sample): void {
-    this.samples.push(sample);
-    const final: FinalValue = { value: sample.value, line: sample.line };
-    if (sample.unit !== undefined) final.unit = sample.unit;
+    this.count++;
+    if (this.keep) this.samples.push(sample);
+    this.onSample?.(sample);
+    const final = finalOf(sample);
     // Re-insert so that the final table lists metrics in the order of their last appearance.
     this.final.delete(sample.name);
     this.final.set(sample.name, final);
@@ -50,7 +64,11 @@ export class SampleCollector {
     }
   }
 
-  result(parser: string): ParseResult {
+  /**
+   * The result. `final` replaces the default "last value of each metric" where a parser picks its figures
+   * otherwise (perf_analyzer: the values of one concurrency level).
+   */
+  result(parser: string, final?: ReadonlyMap<string, FinalValue>): ParseResult {
     const problems = [...this.problems];
     if (this.droppedProblems > 0) {
       const last = problems[problems.length - 1]?.line ?? 0;
@@ -59,7 +77,8 @@ export class SampleCollector {
     return {
       parser,
       samples: [...this.samples],
-      final: Object.fromEntries([...this.final].map(([name, value]) => [name, { ...value }])),
+      sampleCount: this.count,
+      final: Object.fromEntries([...(final ?? this.final)].map(([name, value]) => [name, { ...value }])),
       problems,
       complete: this.complete,
       lines: this.lines,
@@ -67,10 +86,53 @@ export class SampleCollector {
   }
 }
 
+/** A FinalValue from a sample. */
+export function finalOf(sample: Sample): FinalValue {
+  const final: FinalValue = { value: sample.value, line: sample.line };
+  if (sample.unit !== undefined) final.unit = sample.unit;
+  return final;
+}
+
 /** A metric value as a sample holds it: finite numbers as they are, NaN and ±Infinity as null. */
 export function sampleValue(value: number): number | null {
   return Number.isFinite(value) ? value : null;
 }
+
+/** A float as Python, C printf or JSON print it (`5.123`, `2.9e-05`, `1e+20`, `-.5`). */
+const FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** Non-finite floats as Python (`nan`, `inf`), JSON writers (`NaN`, `Infinity`) or C (`-nan`) print them. */
+const NON_FINITE = /^[+-]?(?:nan|inf|infinity)$/i;
+
+/**
+ * A printed value as a sample value: a number; null for NaN/inf (a value the log gave, but no finite
+ * number); undefined for text that is no number at all (a path, `True`, `VALID`). Quotes around a number
+ * (`'6.885'`) and thousands separators are not numbers here: callers strip quotes first where a format has them.
+ */
+export function numberToken(token: string): number | null | undefined {
+  const t = token.trim();
+  if (FLOAT.test(t)) return sampleValue(Number(t));
+  if (NON_FINITE.test(t)) return null;
+  return undefined;
+}
+
+/**
+ * `Latency Average (ms)` → unit `ms`: the unit a printed name carries in a trailing parenthesis or bracket.
+ * Names stay as printed (a scenario's `key` is what the user sees in the log); whitespace runs collapse
+ * to one space so that irregular padding does not make two names.
+ */
+export function printedName(raw: string): { name: string; unit?: string } {
+  const name = raw.trim().replace(/\s+/g, " ");
+  const unit = /[([]([^()[\]]+)[)\]]$/.exec(name)?.[1]?.trim();
+  return unit ? { name, unit } : { name };
+}
+
+/** `Server Compute Infer` → `server_compute_infer`: a name for columns and fields that have no canonical one. */
+export const slug = (text: string): string =>
+  text
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "");
 
 /** Validates parser options against the parser's schema; the error names the parser and the option. */
 export function parseOptions<T extends z.ZodType>(parser: string, schema: T, options: unknown): z.output<T> {

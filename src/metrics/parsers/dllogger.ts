@@ -15,7 +15,7 @@
 import { z } from "zod";
 import { parseOptions, sampleValue, SampleCollector } from "./common.js";
 import { describeJsonError, isJsonObject, parseLenientJson, type JsonValue } from "./lenient-json.js";
-import type { LogParser, ParserSession, Sample } from "./types.js";
+import type { LogParser, ParserSession, Sample, SessionOptions } from "./types.js";
 
 const optionsSchema = z.strictObject({}).describe("The dllogger parser has no options");
 
@@ -71,9 +71,13 @@ function jsonStep(step: JsonValue | undefined): Step | undefined {
 const isFinalSummary = (step: Step | undefined) => Array.isArray(step) && step.length === 0;
 
 class DlloggerSession implements ParserSession {
-  private readonly out = new SampleCollector();
+  private readonly out: SampleCollector;
   /** Units declared by METADATA records, by metric. */
   private readonly units = new Map<string, string>();
+
+  constructor(session?: SessionOptions) {
+    this.out = new SampleCollector(session);
+  }
 
   push(text: string, lineNumber: number, at?: number): void {
     this.out.lines++;
@@ -167,8 +171,8 @@ export const dlloggerParser: LogParser = {
   name: "dllogger",
   description: "NVIDIA DLLogger (DeepLearningExamples): DLLL JSON lines and DLL console lines",
   optionsSchema,
-  create: (options?: unknown) => {
+  create: (options?: unknown, session?: SessionOptions) => {
     parseOptions("dllogger", optionsSchema, options);
-    return new DlloggerSession();
+    return new DlloggerSession(session);
   },
 };

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { parseOptions, sampleValue, SampleCollector } from "./common.js";
 import { describeJsonError, isJsonObject, parseLenientJson, type JsonValue } from "./lenient-json.js";
-import type { LogParser, ParserSession, Sample } from "./types.js";
+import type { LogParser, ParserSession, Sample, SessionOptions } from "./types.js";
 
 const optionsSchema = z
   .strictObject({
@@ -29,10 +29,14 @@ function toStep(value: JsonValue | undefined): Sample["step"] {
 }
 
 class JsonlSession implements ParserSession {
-  private readonly out = new SampleCollector();
+  private readonly out: SampleCollector;
   private readonly ignored: ReadonlySet<string>;
 
-  constructor(private readonly options: Options) {
+  constructor(
+    private readonly options: Options,
+    session?: SessionOptions,
+  ) {
+    this.out = new SampleCollector(session);
     this.ignored = new Set(options.ignore);
   }
 
@@ -77,5 +81,5 @@ export const jsonlParser: LogParser = {
   name: "jsonl",
   description: "One JSON object per line; every numeric field is a metric, a summary event marks the end",
   optionsSchema,
-  create: (options?: unknown) => new JsonlSession(parseOptions("jsonl", optionsSchema, options)),
+  create: (options?: unknown, session?: SessionOptions) => new JsonlSession(parseOptions("jsonl", optionsSchema, options), session),
 };

@@ -3,16 +3,34 @@
  * (`bench parse --format`), the runner and scenario validation all read this table.
  */
 import { dlloggerParser } from "./dllogger.js";
+import { hfTrainerParser } from "./hf-trainer.js";
 import { jsonlParser } from "./jsonl.js";
+import { mlperfLoadgenParser } from "./mlperf-loadgen.js";
+import { perfAnalyzerParser } from "./perf-analyzer.js";
+import { regexParser } from "./regex.js";
+import { tritonClientParser } from "./triton-client.js";
 import type { LogParser } from "./types.js";
 
-const table: Record<string, LogParser> = { jsonl: jsonlParser, dllogger: dlloggerParser };
+const table: readonly LogParser[] = [
+  jsonlParser,
+  dlloggerParser,
+  tritonClientParser,
+  perfAnalyzerParser,
+  hfTrainerParser,
+  mlperfLoadgenParser,
+  regexParser,
+];
 
 /**
  * Parser name → parser. No prototype, so that `name in PARSERS` is true only for real parsers
  * (not for "toString").
  */
-export const PARSERS: Readonly<Record<string, LogParser>> = Object.freeze(Object.assign(Object.create(null) as Record<string, LogParser>, table));
+export const PARSERS: Readonly<Record<string, LogParser>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<string, LogParser>, Object.fromEntries(table.map((p) => [p.name, p]))),
+);
+
+/** The parser names, in the table's order. */
+export const PARSER_NAMES: readonly string[] = Object.freeze(table.map((p) => p.name));
 
 /** The parser of that name; throws an Error listing the known ones when there is none. */
 export function getParser(name: string): LogParser {

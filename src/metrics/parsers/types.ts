@@ -31,7 +31,10 @@ export interface FinalValue {
 
 export interface ParseResult {
   parser: string;
+  /** Every sample, in log order; empty when they were streamed to a sink instead (see `SessionOptions`). */
   samples: Sample[];
+  /** How many samples the log gave (kept or streamed). */
+  sampleCount: number;
   /** The last value seen of each metric, by name: where a scenario's metric roles are looked up. */
   final: Record<string, FinalValue>;
   problems: ParseProblem[];
@@ -47,11 +50,23 @@ export interface ParserSession {
   finish(): ParseResult;
 }
 
+/**
+ * How a session hands out its samples. A log can be gigabytes with a sample per line: a caller that writes
+ * samples to a file (the runner) streams them through `onSample` and keeps none, so memory stays flat.
+ */
+export interface SessionOptions {
+  /** Called with every sample as soon as it is parsed. */
+  onSample?: (sample: Sample) => void;
+  /** Also keep every sample for `finish().samples` (default true; false with `onSample` keeps memory flat). */
+  keepSamples?: boolean;
+}
+
 export interface LogParser {
   name: string;
+  /** One paragraph for `bench parse --list` and the docs: what it reads, how it names metrics, caveats. */
   description: string;
   /** Validates the `options` a scenario gives (`parser: { name, options }`). */
   optionsSchema: z.ZodType;
   /** Throws an Error naming the bad option when `options` do not fit `optionsSchema`. */
-  create(options?: unknown): ParserSession;
+  create(options?: unknown, session?: SessionOptions): ParserSession;
 }

@@ -1,0 +1,130 @@
+/**
+ * One GPU's sampler: ONE long-lived `nvidia-smi --query-gpu=... --format=csv,noheader,nounits -lms N -i G`
+ * process (not a process per sample: spawning nvidia-smi costs tens of ms of driver work each time and
+ * would perturb what it measures), read line by line into telemetry/gpu<G>.csv as the lines arrive.
+ * Readings the driver cannot give (`[N/A]` under MIG, `[Not Supported]`) are empty cells, never 0.
+ */
+import { createInterface } from "node:readline";
+import { execa, type ResultPromise } from "execa";
+import { execNvidiaSmi, toolMessage, type ExecOptions } from "../../gpu/nvidia-smi/exec.js";
+import { INVALID_FIELD, resolveFields, toolKey } from "../../gpu/nvidia-smi/query-fields.js";
+import { present, toNumber } from "../../gpu/nvidia-smi/values.js";
+import { CsvWriter, type Cell } from "./csv.js";
+import { GPU_CSV_PREFIX, GPU_TELEMETRY_FIELDS, type TelemetryField } from "./fields.js";
+
+export interface GpuSamplerOptions {
+  readonly index: number;
+  readonly intervalMs: number;
+  readonly file: string;
+  readonly smi: ExecOptions;
+  /** A line arrived (tests, live views). */
+  readonly onSample?: (row: Readonly<Record<string, Cell>>) => void;
+}
+
+export interface GpuSamplerResult {
+  readonly index: number;
+  readonly file: string;
+  readonly samples: number;
+  readonly unsupportedFields: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/** `2026/08/17 10:00:00.000` (the tool prints local time) → epoch ms; undefined when unreadable. */
+export function parseSmiTimestamp(text: string): number | undefined {
+  const m = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/.exec(text.trim());
+  if (!m) return undefined;
+  const ms = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), Number((m[7] ?? "0").padEnd(3, "0"))).getTime();
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+export class GpuSampler {
+  private child: ResultPromise | undefined;
+  private csv: CsvWriter | undefined;
+  private fields: TelemetryField[] = [];
+  private unsupported: readonly string[] = [];
+  private readonly warnings: string[] = [];
+  private stopping = false;
+  private done: Promise<void> = Promise.resolve();
+  private firstLine: (() => void) | undefined;
+
+  constructor(private readonly options: GpuSamplerOptions) {}
+
+  /**
+   * Finds the fields this driver knows (one short query), then starts the looping process and waits for
+   * its first sample (at most `firstSampleTimeoutMs`), so that sampling covers the first step from its start.
+   */
+  async start(firstSampleTimeoutMs = 10_000): Promise<void> {
+    const { index, smi } = this.options;
+    const choices = GPU_TELEMETRY_FIELDS.map((f) => f.names);
+    const query = await resolveFields([["timestamp"], ...choices], async (fields) => {
+      const result = await execNvidiaSmi([`--query-gpu=${fields.join(",")}`, "--format=csv,noheader,nounits", "-i", String(index)], smi);
+      const message = toolMessage(result.stdout, result.stderr);
+      const refused = INVALID_FIELD.exec(message)?.[1];
+      if (refused !== undefined) return refused;
+      if (result.exitCode !== 0) throw new Error(`${result.command.join(" ")} failed (exit ${result.exitCode}): ${message}`);
+      return undefined;
+    }, toolKey(smi));
+    this.unsupported = query.unsupported;
+    this.fields = GPU_TELEMETRY_FIELDS.filter((f) => query.resolved.has(f.names[0]));
+    const asked = ["timestamp", ...this.fields.map((f) => query.resolved.get(f.names[0]) as string)];
+
+    this.csv = new CsvWriter(this.options.file, [...GPU_CSV_PREFIX, ...GPU_TELEMETRY_FIELDS.map((f) => f.column)]);
+    const child = execa(smi.bin, [`--query-gpu=${asked.join(",")}`, "--format=csv,noheader,nounits", "-lms", String(this.options.intervalMs), "-i", String(index)], {
+      reject: false,
+      stdin: "ignore",
+      buffer: false,
+      // Killed with this process should the harness die without stopping it.
+      cleanup: true,
+      ...(smi.env ? { env: smi.env, extendEnv: true } : {}),
+    });
+    this.child = child;
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream, crlfDelay: Infinity });
+    lines.on("line", (line) => this.line(line));
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      if (stderr.length < 4000) stderr += chunk.toString();
+    });
+    const first = new Promise<void>((resolve) => {
+      this.firstLine = resolve;
+      setTimeout(resolve, firstSampleTimeoutMs).unref();
+    });
+    this.done = child.then((result) => {
+      this.firstLine?.();
+      lines.close();
+      if (!this.stopping) {
+        const why = result.exitCode !== undefined ? `exit ${result.exitCode}` : (result.signal ?? "unknown");
+        this.warnings.push(`telemetry: nvidia-smi for GPU ${index} stopped early (${why})${stderr.trim() ? `: ${stderr.trim().slice(0, 300)}` : ""}`);
+      }
+    });
+    await first;
+  }
+
+  private line(line: string): void {
+    if (line.trim() === "") return;
+    const cells = line.split(",").map((c) => c.trim());
+    if (cells.length !== this.fields.length + 1) {
+      if (this.warnings.length < 5) this.warnings.push(`telemetry: GPU ${this.options.index}: unexpected line from nvidia-smi: ${line.slice(0, 200)}`);
+      return;
+    }
+    const at = parseSmiTimestamp(cells[0] as string) ?? Date.now();
+    const row: Record<string, Cell> = { time: new Date(at).toISOString(), epoch_ms: at, gpu: this.options.index };
+    this.fields.forEach((field, k) => {
+      const raw = cells[k + 1];
+      row[field.column] = field.kind === "number" ? toNumber(raw) : present(raw);
+    });
+    this.csv?.row([...GPU_CSV_PREFIX, ...GPU_TELEMETRY_FIELDS.map((f) => f.column)].map((c) => row[c]));
+    this.firstLine?.();
+    this.options.onSample?.(row);
+  }
+
+  /** Stops the process and closes the CSV; safe to call more than once. */
+  async stop(): Promise<GpuSamplerResult> {
+    this.stopping = true;
+    this.child?.kill("SIGTERM");
+    await this.done;
+    await this.csv?.close().catch((error: unknown) => {
+      this.warnings.push(`telemetry: writing ${this.options.file} failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    return { index: this.options.index, file: this.options.file, samples: this.csv?.rows ?? 0, unsupportedFields: this.unsupported, warnings: this.warnings };
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * Telemetry: the pieces in isolation (integration of power, reasons, dmon lines, CSV summaries), then the
+ * samplers for real: a long-lived simulated nvidia-smi per GPU, the MIG memory poller, and a fake `dcgmi`.
+ */
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveFields } from "../../src/gpu/nvidia-smi/query-fields.js";
+import { initSimState, runSim, simBinDir } from "../../src/gpu/sim/index.js";
+import {
+  clockEventReasons,
+  DmonParser,
+  EnergyIntegrator,
+  findDcgmi,
+  parseSmiTimestamp,
+  readCsvRows,
+  splitCsvLine,
+  startTelemetry,
+  summarizeGpuCsv,
+} from "../../src/metrics/telemetry/index.js";
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), "migbench-telemetry-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("energy integration", () => {
+  it("integrates power with trapezoids and skips gaps in the readings", () => {
+    const e = new EnergyIntegrator();
+    e.add(0, 100);
+    e.add(1000, 200); // 150 J
+    e.add(2000, undefined); // a missing reading: no pair on either side
+    e.add(3000, 300);
+    e.add(5000, 300); // 600 J
+    expect(e.energyJoules).toBe(750);
+    expect(e.energySeconds).toBe(3);
+  });
+
+  it("clips to windows, interpolating at their edges", () => {
+    const e = new EnergyIntegrator([
+      { startMs: 500, endMs: 1500 },
+      { startMs: 10_000, endMs: 11_000 },
+    ]);
+    e.add(0, 100);
+    e.add(1000, 200);
+    e.add(2000, 200);
+    // 500..1000: (150 + 200) / 2 * 0.5 = 87.5; 1000..1500: 200 * 0.5 = 100.
+    expect(e.windows[0]).toEqual({ joules: 187.5, coveredMs: 1000, pairs: 2 });
+    expect(e.windows[1]).toEqual({ joules: 0, coveredMs: 0, pairs: 0 });
+    expect(new EnergyIntegrator().energyJoules).toBeNull();
+  });
+});
+
+describe("query fields the driver may not know", () => {
+  it("drops a refused field, falls back to its older name, and remembers refusals per tool", async () => {
+    const known = new Set(["power.draw", "clocks_throttle_reasons.active"]);
+    const asked: string[][] = [];
+    const probe = async (fields: readonly string[]): Promise<string | undefined> => {
+      asked.push([...fields]);
+      return fields.find((f) => !known.has(f));
+    };
+    const choices = [["power.draw"], ["clocks_event_reasons.active", "clocks_throttle_reasons.active"], ["ecc.mode.current"]] as const;
+    const first = await resolveFields(choices, probe, "tool-a");
+    expect(first.unsupported).toEqual(["ecc.mode.current"]);
+    expect([...first.resolved]).toEqual([
+      ["power.draw", "power.draw"],
+      ["clocks_event_reasons.active", "clocks_throttle_reasons.active"],
+    ]);
+    expect(asked).toHaveLength(3);
+    // The same tool again: one query, the refused names are not asked again.
+    asked.length = 0;
+    const second = await resolveFields(choices, probe, "tool-a");
+    expect(asked).toEqual([["power.draw", "clocks_throttle_reasons.active"]]);
+    expect(second.unsupported).toEqual(["ecc.mode.current"]);
+  });
+});
+
+describe("telemetry values", () => {
+  it("names clock event reasons from their mask", () => {
+    expect(clockEventReasons("0x0000000000000004")).toEqual(["sw_power_cap"]);
+    expect(clockEventReasons("0x0000000000000005")).toEqual(["gpu_idle", "sw_power_cap"]);
+    expect(clockEventReasons("0x1000")).toEqual(["0x1000"]);
+    expect(clockEventReasons("")).toEqual([]);
+  });
+
+  it("reads nvidia-smi's local timestamps", () => {
+    expect(parseSmiTimestamp("2026/08/17 10:00:00.250")).toBe(new Date(2026, 7, 17, 10, 0, 0, 250).getTime());
+    expect(parseSmiTimestamp("[N/A]")).toBeUndefined();
+  });
+
+  it("reads dcgmi dmon lines by their header, N/A as absent", () => {
+    const p = new DmonParser();
+    expect(p.line("#Entity   GRACT   SMACT   SMOCC   TENSO   DRAMA")).toBeUndefined();
+    expect(p.line("ID")).toBeUndefined();
+    expect(p.line("GPU 0     0.812   0.790   0.401   N/A     0.330")).toEqual({ entity: "GPU", id: "0", values: [0.812, 0.79, 0.401, undefined, 0.33] });
+    expect(p.line("GPU-I 3   0.512   0.498   0.233   0.000   0.101")).toEqual({ entity: "GPU-I", id: "3", values: [0.512, 0.498, 0.233, 0, 0.101] });
+    expect(p.line("Error setting watches. Result: Profiling is not supported for this group of GPUs")).toBe("error");
+  });
+
+  it("splits CSV lines with quotes", () => {
+    expect(splitCsvLine('a,"b,c",,"d ""e"""')).toEqual(["a", "b,c", "", 'd "e"']);
+  });
+
+  it("summarizes a telemetry CSV: absent readings counted apart, reasons counted, energy integrated", async () => {
+    const file = path.join(dir, "gpu0.csv");
+    writeFileSync(
+      file,
+      [
+        "time,epoch_ms,gpu,utilization_gpu_pct,utilization_memory_pct,memory_used_mib,memory_total_mib,power_draw_w,sm_clock_mhz,mem_clock_mhz,temperature_c,clock_event_reasons",
+        "2026-11-25T14:00:00.000Z,1000,0,,,300,40960,100,1410,1215,40,0x0000000000000000",
+        "2026-11-25T14:00:01.000Z,2000,0,,,500,40960,300,1410,1215,60,0x0000000000000004",
+        "2026-11-25T14:00:02.000Z,3000,0,,,400,40960,300,1395,1215,62,0x0000000000000004",
+      ].join("\n") + "\n",
+    );
+    const s = await summarizeGpuCsv(file, [{ startMs: 1500, endMs: 3000 }]);
+    expect(s.samples).toBe(3);
+    expect(s.fields.utilization_gpu_pct).toEqual({ n: 0, absent: 3, mean: null, min: null, max: null });
+    expect(s.fields.memory_used_mib).toEqual({ n: 3, absent: 0, mean: 400, min: 300, max: 500 });
+    expect(s.throttleReasons).toEqual({ sw_power_cap: 2 });
+    expect(s.energyJoules).toBe(500);
+    expect(s.windows).toEqual([{ energyJoules: 125 + 300, coveredSeconds: 1.5 }]);
+  });
+});
+
+/** A simulated host with MIG on and `count` 1g instances; the env that puts its nvidia-smi first on PATH. */
+async function simHost(count: number): Promise<{ env: Record<string, string>; file: string }> {
+  const file = path.join(dir, `state-${count}.json`);
+  initSimState({ model: "A100-SXM4-40GB", gpus: 1, file, seed: "telemetry" });
+  const env = { MIGBENCH_SIM_STATE: file };
+  expect(runSim(["-i", "0", "-mig", "1"], env).exitCode).toBe(0);
+  if (count > 0) expect(runSim(["mig", "-i", "0", "-cgi", Array(count).fill("19").join(","), "-C"], env).exitCode).toBe(0);
+  return { file, env: { ...env, PATH: `${simBinDir()}${path.delimiter}${process.env.PATH ?? ""}` } };
+}
+
+const pidsOf = async (pattern: string): Promise<string[]> => {
+  const ps = await execa("ps", ["-eo", "pid,args"], { reject: false });
+  return String(ps.stdout)
+    .split("\n")
+    .filter((l) => l.includes(pattern))
+    .map((l) => l.trim().split(/\s+/)[0] as string);
+};
+
+describe("telemetry against the simulated nvidia-smi", () => {
+  it("runs one long-lived sampler, records [N/A] as absent, per-device memory, and stops every process", async () => {
+    const host = await simHost(3);
+    const out = path.join(dir, "run1", "telemetry");
+    const session = await startTelemetry({ dir: out, gpus: [0], intervalMs: 100, migIntervalMs: 300, smi: { env: host.env }, dcgm: "off" });
+    // One `-lms` process for the GPU, not a process per sample.
+    expect(await pidsOf("-lms 100")).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 1200));
+    const recording = await session.stop();
+    expect(await session.stop()).toBe(recording);
+    expect(await pidsOf("-lms 100")).toEqual([]);
+
+    const gpu = recording.gpus[0];
+    expect(gpu?.samples).toBeGreaterThanOrEqual(3);
+    // The simulator, like older drivers, knows neither name of the clock event reasons field.
+    expect(gpu?.unsupportedFields).toEqual(["clocks_event_reasons.active"]);
+    const rows = [];
+    for await (const row of readCsvRows(path.join(out, "gpu0.csv"))) rows.push(row);
+    expect(rows.length).toBe(gpu?.samples);
+    for (const row of rows) {
+      // Under MIG utilization reads [N/A]: an empty cell, never 0.
+      expect(row.utilization_gpu_pct).toBe("");
+      expect(Number(row.power_draw_w)).toBeGreaterThan(0);
+      expect(Number(row.memory_total_mib)).toBe(40960);
+    }
+    expect(recording.migMemory?.samples).toBeGreaterThanOrEqual(3);
+    const mig = readFileSync(path.join(out, "mig-memory.csv"), "utf8").trim().split("\n");
+    expect(mig[0]).toBe("time,epoch_ms,gpu,device_index,gi_id,ci_id,uuid,memory_used_mib,memory_total_mib");
+    expect(mig[1]).toMatch(/,0,0,\d+,0,,\d+,4864$/);
+    expect(recording.warnings).toEqual([]);
+  });
+
+  it("draws more power with more MIG instances (the simulator's load follows the layout)", async () => {
+    const power = async (count: number): Promise<number> => {
+      const host = await simHost(count);
+      const result = runSim(["--query-gpu=power.draw", "--format=csv,noheader,nounits", "-i", "0"], host.env);
+      return Number(result.stdout.trim());
+    };
+    const idle = await power(0);
+    const seven = await power(7);
+    expect(seven).toBeGreaterThan(idle * 2);
+  });
+
+  it("samples DCGM profiling fields when dcgmi is on PATH, and warns instead of failing when nvidia-smi is missing", async () => {
+    const bin = path.join(dir, "fake-dcgm");
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(bin, { recursive: true });
+    const dcgmi = path.join(bin, "dcgmi");
+    writeFileSync(
+      dcgmi,
+      [
+        "#!/bin/sh",
+        'echo "#Entity   GRACT   SMACT   SMOCC   TENSO   DRAMA"',
+        'echo "ID"',
+        "while true; do",
+        '  echo "GPU 0     0.812   0.790   0.401   0.100   0.330"',
+        '  echo "GPU-I 7   N/A     0.498   0.233   0.000   0.101"',
+        "  sleep 0.1",
+        "done",
+      ].join("\n") + "\n",
+    );
+    chmodSync(dcgmi, 0o755);
+    expect(await findDcgmi(`/nonexistent${path.delimiter}${bin}`)).toBe(dcgmi);
+    expect(await findDcgmi("/nonexistent")).toBeUndefined();
+
+    const out = path.join(dir, "run2", "telemetry");
+    // No nvidia-smi on this PATH: the GPU sampler cannot start, DCGM still samples.
+    const session = await startTelemetry({ dir: out, gpus: [0], intervalMs: 100, migIntervalMs: null, smi: { bin: "nvidia-smi-nowhere", env: { PATH: bin } } });
+    await new Promise((r) => setTimeout(r, 600));
+    const recording = await session.stop();
+    expect(recording.gpus).toEqual([]);
+    expect(recording.warnings[0]).toMatch(/^telemetry: GPU 0 not sampled/);
+    expect(recording.dcgm?.samples).toBeGreaterThanOrEqual(2);
+    const rows = readFileSync(path.join(out, "dcgm.csv"), "utf8").trim().split("\n");
+    expect(rows[0]).toBe("time,epoch_ms,entity,entity_id,gr_engine_active,sm_active,sm_occupancy,tensor_active,dram_active");
+    expect(rows.find((r) => r.includes(",GPU-I,7,"))).toMatch(/,GPU-I,7,,0\.498,0\.233,0,0\.101$/);
+    expect(await pidsOf(dcgmi)).toEqual([]);
+  });
+});
