@@ -1,3 +1,5 @@
+import os from "node:os";
+import path from "node:path";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -7,5 +9,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // GPU locks and journals of every test (and of every bench it starts) stay out of the user's state folder.
+    env: { MIGBENCH_STATE_DIR: path.join(os.tmpdir(), `migbench-test-state-${process.pid}`) },
   },
 });

@@ -4,19 +4,25 @@
  * failed or interrupted run keeps what it measured.
  */
 import path from "node:path";
-import { EXIT, EnvironmentError, MigbenchError } from "../errors.js";
+import { EXIT, EnvironmentError, InputError, MigbenchError } from "../errors.js";
 import { NvidiaSmi } from "../gpu/nvidia-smi/index.js";
-import { apply, preflight, snapshot, teardown, type AppliedLayout, type GpuSnapshot } from "../gpu/partition/index.js";
-import { getParser, type ParserSession } from "../metrics/parsers/index.js";
+import { PartitionSession, stateDir, wantedFromPlan, type AppliedLayout } from "../gpu/partition/index.js";
+import { getParser, type ParseResult, type ParserSession, type Sample } from "../metrics/parsers/index.js";
 import { buildPlan } from "../plan/index.js";
 import type { Plan, PlannedInstance } from "../plan/types.js";
 import { createRunDir, type RunManifest } from "../results/index.js";
-import { RUNTIMES } from "../runtime/index.js";
-import type { InstanceOutcome, LaunchSpec } from "../runtime/types.js";
+import { groupSkew, RUNTIMES } from "../runtime/index.js";
+import type { CleanupLog, InstanceOutcome, LaunchSpec, Runtime } from "../runtime/types.js";
 import { metricRoles, parseDuration } from "../scenario/schema.js";
 import type { Scenario } from "../scenario/types.js";
 import { activateGpuTarget, resolveGpuTarget, type GpuRequest } from "./gpu-target.js";
-import { hostInfo, harnessInfo } from "./environment.js";
+import { harnessInfo, hostRecord, recordedEnvironment } from "./environment.js";
+import { ExecutionFiles } from "./execution-files.js";
+import { readGpuFacts } from "./gpu-facts.js";
+import { runRedactor } from "./secrets.js";
+import { startRunTelemetry, telemetrySummary } from "./telemetry-record.js";
+import type { TelemetrySession } from "../metrics/telemetry/index.js";
+import type { RunEventListener } from "./events.js";
 
 type Execution = RunManifest["executions"][number];
 
@@ -29,6 +35,16 @@ export interface RunOptions {
   readonly signal: AbortSignal;
   readonly progress: (line: string) => void;
   readonly anyGpu?: boolean;
+  /** Reset the GPU when a MIG mode change is pending (never without this). */
+  readonly allowGpuReset?: boolean;
+  /** Wait for another run's lock on the GPU instead of stopping. */
+  readonly waitLock?: boolean;
+  /** Where GPU locks and change journals live; default: src/gpu/partition/state-dir.ts. */
+  readonly stateDir?: string;
+  /** Structured progress for a live view (one line per instance); see events.ts. */
+  readonly events?: RunEventListener;
+  /** Where stopping workloads and restoring the GPU are listed while they happen (a second Ctrl-C). */
+  readonly cleanup?: CleanupLog;
 }
 
 export interface RunOutcome {
@@ -44,26 +60,37 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const makeRuntime = RUNTIMES[options.runtime];
   if (!makeRuntime) throw new MigbenchError(`unknown runtime "${options.runtime}"`, EXIT.badInput);
   const plan = buildPlan(scenario);
+  checkRuntimeFits(options.runtime, scenario, plan);
   const run = await createRunDir(options.resultsRoot, scenario.doc.name);
   const target = await resolveGpuTarget(options.gpu, scenario.model.id, run.dir);
   activateGpuTarget(target);
+  const runtimeContext = { runId: run.id, simulatedGpu: target.kind === "sim" };
+  const runtime = makeRuntime(runtimeContext);
 
+  // Secrets (tokens in the environment, on command lines) are masked in everything the run directory keeps.
+  const redactor = runRedactor(scenario, options.command);
+  const scenarioText = redactor.text(scenario.text);
   let manifest: RunManifest = {
-    schemaVersion: 1,
+    schemaVersion: 2,
+    origin: { kind: "measured" },
     runId: run.id,
     status: "running",
     simulated: target.kind === "sim",
     harness: await harnessInfo(),
-    command: [...options.command],
+    command: redactor.argv(options.command),
     startedAt: new Date().toISOString(),
-    host: hostInfo(),
+    host: await hostRecord(),
     gpu: { model: plan.gpu.model, name: plan.gpu.model, uuid: "", index: plan.gpu.index },
-    scenario: { file: scenario.file, name: scenario.doc.name, ...(scenario.doc.title ? { title: scenario.doc.title } : {}), sha256: scenario.sha256, text: scenario.text },
+    scenario: { file: scenario.file, name: scenario.doc.name, ...(scenario.doc.title ? { title: scenario.doc.title } : {}), sha256: scenario.sha256, text: scenarioText, ...(scenarioText === scenario.text ? {} : { redacted: true }) },
     plan,
     devices: [],
     executions: [],
     warnings: target.kind === "sim" ? [`simulated GPU (${target.model}); figures come from the workloads on this host's CPU, not from a GPU`] : [],
     validity: { valid: false, reasons: ["the run has not finished"] },
+    images: [],
+    telemetry: null,
+    environment: recordedEnvironment(process.env, redactor),
+    runtime: { name: runtime.name, ...runtime.settings },
   };
   const save = async (patch: Partial<RunManifest>): Promise<void> => {
     manifest = { ...manifest, ...patch };
@@ -73,27 +100,69 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   progress(`run ${run.id}: ${plan.instances.length} instance(s), ${plan.schedule}, ${plan.repetitions} repetition(s) on ${target.kind === "sim" ? `simulated ${target.model}` : "the real GPU"}`);
 
   const smi = new NvidiaSmi();
+  let session: PartitionSession | undefined;
   let applied: AppliedLayout | undefined;
   let failure: MigbenchError | undefined;
+  let telemetry: TelemetrySession | undefined;
   try {
-    const found: GpuSnapshot = await snapshot(smi, plan.gpu.index);
-    await save({ gpu: { ...manifest.gpu, ...(await gpuFacts(smi)), name: found.name, uuid: found.uuid, migModeBefore: found.migEnabled ? "Enabled" : "Disabled" } });
-    preflight(plan, found, { anyGpu: options.anyGpu ?? false });
-    progress(plan.mig ? `partition: creating ${plan.mig.gpuInstances.length} GPU instance(s)` : "partition: MIG off, whole GPU");
-    applied = await apply(smi, plan, found);
+    // Before the GPU is touched: an engine that does not answer or an image that cannot be had stops here.
+    await runtime.preflight?.(imagesOf(scenario, plan), { onNotice: progress, signal });
+    // Lock the GPU, snapshot it, preflight (exit 3, GPU untouched), then apply with a journal on disk.
+    session = await PartitionSession.open({
+      smi,
+      root: options.stateDir ?? stateDir(),
+      gpuIndex: plan.gpu.index,
+      runId: run.id,
+      purpose: "run",
+      command: options.command,
+      waitLock: options.waitLock ?? false,
+      allowGpuReset: options.allowGpuReset ?? false,
+      signal,
+      log: progress,
+    });
+    const found = session.snapshot;
+    await save({ gpu: { ...manifest.gpu, ...(await gpuFacts(smi, plan.gpu.index)), name: found.name, uuid: found.uuid, migModeBefore: found.migMode.current } });
+    const wanted = wantedFromPlan(plan, new Set(scenario.gpuInstances.filter((gi) => gi.start !== undefined).map((gi) => gi.key)));
+    const checked = session.preflight(wanted, { expectedModel: plan.gpu.model, anyGpu: options.anyGpu ?? false });
+    progress(`partition: ${checked.changes.join("; ") || "nothing to change"}`);
+    applied = await session.apply(wanted);
     await save({
       devices: applied.devices.map((d) => ({ ...d })),
       gpu: { ...manifest.gpu, migModeDuring: plan.mig ? "Enabled" : "Disabled" },
+      warnings: [...manifest.warnings, ...checked.warnings.map((w) => `preflight: ${w}`), ...applied.notes.map((n) => `partition: ${n}`)],
     });
-    await executeRepetitions(options, plan, run, applied, async (execution) => {
-      await save({ executions: [...manifest.executions, execution] });
-    });
+    // Telemetry spans every step: started once the devices exist, stopped on every path below.
+    telemetry = await startRunTelemetry(run.dir, plan.gpu.index, plan.mig !== null, applied.devices, progress);
+    await executeRepetitions(
+      options,
+      runtime,
+      plan,
+      run,
+      applied,
+      async (execution) => {
+        const images = execution.image && !manifest.images.some((i) => i.ref === execution.image?.ref && i.id === execution.image?.id) ? [...manifest.images, execution.image] : manifest.images;
+        await save({ executions: [...manifest.executions, execution], images });
+      },
+      async (group) => {
+        await save({ groups: [...(manifest.groups ?? []), group] });
+      },
+    );
   } catch (error) {
     failure = error instanceof MigbenchError ? error : new EnvironmentError(messageOf(error));
   } finally {
-    if (applied) {
-      progress("teardown: restoring the GPU");
-      const problems = await teardown(smi, applied);
+    const recording = await telemetry?.stop();
+    if (recording) {
+      const summary = await telemetrySummary(recording, run.dir, manifest.executions).catch((error: unknown) => {
+        progress(`telemetry: no summary: ${messageOf(error)}`);
+        return null;
+      });
+      await save({ telemetry: summary, warnings: [...manifest.warnings, ...(summary?.warnings ?? recording.warnings)] });
+    }
+    if (session) {
+      if (applied && !applied.reused) progress("teardown: restoring the GPU");
+      const endCleanup = options.cleanup?.begin(`restoring the GPU (${applied?.devices.length ?? 0} device(s) to tear down)`);
+      const problems = await session.restore().finally(() => endCleanup?.());
+      session.release();
       if (problems.length > 0) {
         await save({ warnings: [...manifest.warnings, ...problems.map((p) => `teardown: ${p}`)] });
         failure ??= new EnvironmentError(`the GPU could not be fully restored:\n${problems.join("\n")}`);
@@ -110,21 +179,38 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   return { dir: run.dir, manifest, exitCode };
 }
 
-/** Driver and CUDA versions when the tool reports them; their absence is not a reason to stop. */
-async function gpuFacts(smi: NvidiaSmi): Promise<{ driverVersion?: string; cudaVersion?: string }> {
-  return smi.driverInfo().catch(() => ({}));
+/** Driver, CUDA, board facts (VBIOS, ECC, power, clocks) when the tool reports them; their absence is not a reason to stop. */
+async function gpuFacts(smi: NvidiaSmi, index: number): Promise<Partial<RunManifest["gpu"]>> {
+  const exec = { bin: smi.bin, timeoutMs: smi.timeoutMs, ...(smi.env ? { env: smi.env } : {}) };
+  return readGpuFacts(index, exec).catch(() => smi.driverInfo().catch(() => ({})));
 }
+
+/** The runtime can run the scenario at all: the docker runtime needs an image for every workload it runs. */
+function checkRuntimeFits(runtime: string, scenario: Scenario, plan: Plan): void {
+  if (runtime !== "docker") return;
+  const missing = [...new Set(plan.instances.map((i) => i.workload))].filter((w) => scenario.doc.workloads[w]?.image === undefined);
+  if (missing.length > 0) throw new InputError(`--runtime docker: workload(s) ${missing.join(", ")} have no image; set \`image:\` or use --runtime process`);
+}
+
+function imagesOf(scenario: Scenario, plan: Plan): string[] {
+  return [...new Set(plan.instances.flatMap((i) => scenario.doc.workloads[i.workload]?.image ?? []))];
+}
+
+type GroupRecord = NonNullable<RunManifest["groups"]>[number];
 
 async function executeRepetitions(
   options: RunOptions,
+  runtime: Runtime,
   plan: Plan,
   run: Awaited<ReturnType<typeof createRunDir>>,
   applied: AppliedLayout,
   record: (execution: Execution) => Promise<void>,
+  recordGroup: (group: GroupRecord) => Promise<void>,
 ): Promise<void> {
   const { scenario, signal, progress } = options;
-  const runtime = RUNTIMES[options.runtime]?.();
-  if (!runtime) return;
+  const emit = options.events ?? (() => undefined);
+  // Secret values the workloads may print: the runtime masks them before they reach the logs.
+  const secrets = runRedactor(scenario, options.command).values;
   const instances = new Map(plan.instances.map((i) => [i.id, i]));
   const total = plan.warmup + plan.repetitions;
   for (let repetition = 0; repetition < total && !signal.aborted; repetition++) {
@@ -133,19 +219,32 @@ async function executeRepetitions(
     for (const [k, step] of plan.steps.entries()) {
       if (signal.aborted) break;
       const members = step.map((id) => instances.get(id)).filter((i): i is PlannedInstance => i !== undefined);
-      const specs = await Promise.all(members.map((instance) => launchSpec(scenario, instance, applied, run.logPath(repetition, instance.id))));
-      const sessions = new Map<string, { session: ParserSession; lines: number }>(
+      const specs = await Promise.all(members.map(async (instance) => ({ ...(await launchSpec(scenario, instance, applied, run.logPath(repetition, instance.id))), secrets })));
+      const sessions = new Map<string, { session: ParserSession; lines: number; files: ExecutionFiles }>(
         members.map((instance) => {
           const workload = scenario.doc.workloads[instance.workload];
           const parserRef = workload?.parser ?? "jsonl";
           const name = typeof parserRef === "string" ? parserRef : parserRef.name;
           const parserOptions = typeof parserRef === "string" ? undefined : parserRef.options;
-          return [instance.id, { session: getParser(name).create(parserOptions), lines: 0 }];
+          // The live view shows the latest value of each metric role the scenario names.
+          const roles = new Map(metricRoles.flatMap((role) => (workload?.metrics[role] ? [[workload.metrics[role].key, { role, unit: workload.metrics[role].unit }] as const] : [])));
+          // Every sample goes to samples/repNN/<instance>.jsonl as it is parsed; none are kept in memory.
+          const files = new ExecutionFiles(run, repetition, instance.id);
+          const onSample = (sample: Sample) => {
+            files.sample(sample);
+            const ref = roles.get(sample.name);
+            if (ref) emit({ kind: "metric", id: instance.id, role: ref.role, value: sample.value, ...((ref.unit ?? sample.unit) === undefined ? {} : { unit: ref.unit ?? sample.unit }), at: new Date() });
+          };
+          return [instance.id, { session: getParser(name).create(parserOptions, { onSample, keepSamples: false }), lines: 0, files }];
         }),
       );
       progress(`${label}, step ${k + 1}/${plan.steps.length}: starting ${members.map((m) => m.id).join(", ")}`);
+      emit({ kind: "group", label, instances: members.map((m) => ({ id: m.id, device: m.device })), at: new Date() });
       const outcomes = await runtime.runGroup(specs, {
         signal,
+        onState: (id, state, at) => emit({ kind: "state", id, state, at }),
+        onNotice: progress,
+        ...(options.cleanup ? { cleanup: options.cleanup } : {}),
         onLine: (id, _stream, line, at) => {
           const entry = sessions.get(id);
           if (!entry) return;
@@ -157,10 +256,19 @@ async function executeRepetitions(
         const instance = instances.get(outcome.instanceId);
         const entry = sessions.get(outcome.instanceId);
         if (!instance || !entry) continue;
-        const execution = toExecution(scenario, instance, repetition, warmup, outcome, entry.session, run.dir, run.logPath(repetition, instance.id));
+        const parsed = entry.session.finish();
+        const parse = await entry.files.finish(parsed);
+        const execution = { ...toExecution(scenario, instance, repetition, warmup, outcome, parsed, run.dir, run.logPath(repetition, instance.id)), parse };
+        emit({ kind: "outcome", id: instance.id, status: outcome.status, durationSeconds: outcome.durationSeconds, at: new Date() });
         progress(`  ${instance.id}: ${outcome.status}${outcome.message ? ` (${outcome.message})` : ""} in ${outcome.durationSeconds.toFixed(2)} s${describeMetrics(execution)}`);
         await record(execution);
       }
+      const skew = groupSkew(outcomes);
+      if (outcomes.length > 1) {
+        const ms = (value: number | null) => (value === null ? "n/a" : `${value} ms`);
+        progress(`  start skew ${ms(skew.startSkewMs)}, first-output skew ${ms(skew.firstOutputSkewMs)} (${outcomes.length} instances)`);
+      }
+      await recordGroup({ repetition, step: k, warmup, instances: members.map((m) => m.id), ...skew });
     }
   }
 }
@@ -187,7 +295,26 @@ async function launchSpec(scenario: Scenario, instance: PlannedInstance, applied
     device: { kind: device.kind, uuid: device.uuid },
     logFile,
     ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
-    ...(workload.image === undefined ? {} : { image: workload.image }),
+    ...(workload.image === undefined ? {} : { image: workload.image, docker: dockerOptions(scenario, workload) }),
+  };
+}
+
+/** The scenario's `docker:` block for the runtime; relative mount sources are relative to the scenario file. */
+function dockerOptions(scenario: Scenario, workload: NonNullable<Scenario["doc"]["workloads"][string]>): NonNullable<LaunchSpec["docker"]> {
+  const docker = workload.docker ?? {};
+  const base = path.dirname(scenario.file);
+  return {
+    // For a container, `workdir` is a path inside it, not on this host.
+    ...(workload.workdir === undefined ? {} : { workdir: workload.workdir }),
+    ...(docker.shmSize === undefined ? {} : { shmSize: docker.shmSize }),
+    ...(docker.ulimits === undefined ? {} : { ulimits: docker.ulimits }),
+    ...(docker.user === undefined ? {} : { user: docker.user }),
+    ...(docker.memory === undefined ? {} : { memory: docker.memory }),
+    ...(docker.network === undefined ? {} : { network: docker.network }),
+    ...(docker.startGate === undefined ? {} : { startGate: docker.startGate }),
+    ...(docker.mounts === undefined
+      ? {}
+      : { mounts: docker.mounts.map((m) => ({ source: path.resolve(base, m.source), target: m.target, ...(m.readOnly === undefined ? {} : { readOnly: m.readOnly }) })) }),
   };
 }
 
@@ -197,11 +324,10 @@ function toExecution(
   repetition: number,
   warmup: boolean,
   outcome: InstanceOutcome,
-  session: ParserSession,
+  parsed: ParseResult,
   runDir: string,
   logFile: string,
 ): Execution {
-  const parsed = session.finish();
   const refs = scenario.doc.workloads[instance.workload]?.metrics ?? {};
   const metrics: Execution["metrics"] = {};
   for (const role of metricRoles) {
@@ -228,6 +354,8 @@ function toExecution(
     durationSeconds: outcome.durationSeconds,
     ...(outcome.message === undefined ? {} : { message: outcome.message }),
     log: path.relative(runDir, logFile),
+    ...(outcome.image === undefined ? {} : { image: outcome.image }),
+    ...(outcome.gpuAccess === undefined ? {} : { gpuAccess: outcome.gpuAccess }),
     metrics,
     parse: { complete: parsed.complete, problems: parsed.problems.length },
   };

@@ -191,6 +191,8 @@ export class LogWriter {
   private constructor(
     readonly file: string,
     private readonly stream: WriteStream,
+    /** Values masked as `***` in every line written (tokens the workload might echo); longest first. */
+    private readonly secrets: readonly string[] = [],
   ) {
     stream.on("error", (error) => {
       this.error ??= error;
@@ -199,15 +201,21 @@ export class LogWriter {
     stream.on("drain", () => this.release());
   }
 
-  /** Creates (truncates) the file now, so that a path problem shows before any process starts. */
-  static async create(file: string): Promise<LogWriter> {
+  /**
+   * Creates (truncates) the file now, so that a path problem shows before any process starts. `secrets`:
+   * values never to be written (LaunchSpec.secrets).
+   */
+  static async create(file: string, secrets: readonly string[] = []): Promise<LogWriter> {
     const handle = await open(file, "w");
-    return new LogWriter(file, handle.createWriteStream({ encoding: "utf8" }));
+    const masked = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
+    return new LogWriter(file, handle.createWriteStream({ encoding: "utf8" }), masked);
   }
 
   write(at: Date | number, stream: StreamName, text: string): boolean {
     if (this.error || this.stream.writableEnded) return true;
-    return this.stream.write(formatLogLine(at, stream, text));
+    let line = text;
+    for (const secret of this.secrets) if (line.includes(secret)) line = line.split(secret).join("***");
+    return this.stream.write(formatLogLine(at, stream, line));
   }
 
   /** Calls `listener` once the file may be written again after `write` returned false. */

@@ -11,10 +11,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { StringDecoder } from "node:string_decoder";
-import type { Readable } from "node:stream";
 import { execa } from "execa";
-import { LineSplitter, LogWriter, type Segment, type StreamName } from "./log-writer.js";
+import { after, clearTimers, errorText, findGroupProblems, iso, pipeToLog, reportState, sleep } from "./common.js";
+import { LogWriter } from "./log-writer.js";
 import type { GroupHooks, InstanceOutcome, InstanceStatus, LaunchSpec, Runtime } from "./types.js";
 
 export interface ProcessRuntimeOptions {
@@ -27,21 +26,6 @@ const DEFAULT_KILL_GRACE_SECONDS = 10;
 const REAP_POLL_MS = 50;
 /** SIGKILL cannot be ignored; only a process stuck in the kernel (D state) takes longer than this. */
 const SIGKILL_WAIT_MS = 5_000;
-/** setTimeout fires at once for delays above 2^31-1 ms (~24.8 days); longer timeouts are chained. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/**
- * Lines by which the common frameworks announce that device (or host) memory ran out. A non-zero exit
- * after one of them is reported as "oom": on a small MIG slice that is the usual failure, and it is a
- * property of the placement, not a bug in the workload.
- */
-const OUT_OF_MEMORY_PATTERNS: readonly RegExp[] = [
-  /CUDA out of memory/i, // PyTorch
-  /\bOutOfMemoryError\b/, // torch.cuda.OutOfMemoryError, java.lang.OutOfMemoryError
-  /CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryAllocation/, // driver / runtime API
-  /\bOOM when allocating tensor\b|ResourceExhaustedError/, // TensorFlow
-  /\bCUBLAS_STATUS_ALLOC_FAILED\b/,
-];
 
 type StopReason = "timeout" | "cancelled";
 
@@ -100,10 +84,9 @@ interface Instance {
   readonly timers: Set<NodeJS.Timeout>;
   /** Resolves when stdout and stderr have been read to their end and flushed to the log. */
   streamsDone: Promise<void>;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  readonly hooks: GroupHooks;
+  /** Ends the entry in `hooks.cleanup` made when the runtime began to stop the instance. */
+  endCleanup: (() => void) | null;
 }
 
 /** Sends a signal to a whole group; false when no process of it is left. */
@@ -147,8 +130,6 @@ function groupAlive(pgid: number): boolean {
   return groupHasLiveMember(pgid) ?? true;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 async function waitGroupGone(pgid: number, deadline: number): Promise<boolean> {
   for (;;) {
     if (!groupAlive(pgid)) return true;
@@ -156,8 +137,6 @@ async function waitGroupGone(pgid: number, deadline: number): Promise<boolean> {
     await sleep(Math.min(REAP_POLL_MS, Math.max(1, deadline - Date.now())));
   }
 }
-
-const iso = (date: Date) => date.toISOString();
 
 class ProcessRuntime implements Runtime {
   readonly name = "process";
@@ -172,7 +151,7 @@ class ProcessRuntime implements Runtime {
   async runGroup(specs: readonly LaunchSpec[], hooks: GroupHooks = {}): Promise<InstanceOutcome[]> {
     const problems = findGroupProblems(specs);
     // Phase 1: prepare everything (log files, checks, environments) before anything starts.
-    const instances = await Promise.all(specs.map((spec, i) => this.prepare(spec, problems[i] ?? null)));
+    const instances = await Promise.all(specs.map((spec, i) => this.prepare(spec, problems[i] ?? null, hooks)));
     const runnable = instances.filter((inst) => inst.problem === null);
 
     const { signal } = hooks;
@@ -199,7 +178,7 @@ class ProcessRuntime implements Runtime {
     }
   }
 
-  private async prepare(spec: LaunchSpec, problem: string | null): Promise<Instance> {
+  private async prepare(spec: LaunchSpec, problem: string | null, hooks: GroupHooks): Promise<Instance> {
     const inst: Instance = {
       spec,
       createdAt: new Date(),
@@ -220,11 +199,13 @@ class ProcessRuntime implements Runtime {
       notes: [],
       timers: new Set(),
       streamsDone: Promise.resolve(),
+      hooks,
+      endCleanup: null,
     };
     if (inst.problem !== null) return inst;
     try {
       await mkdir(dirname(spec.logFile), { recursive: true });
-      inst.log = await LogWriter.create(spec.logFile);
+      inst.log = await LogWriter.create(spec.logFile, spec.secrets);
     } catch (error) {
       inst.problem = `cannot create log file ${spec.logFile}: ${errorText(error)}`;
       return inst;
@@ -252,6 +233,7 @@ class ProcessRuntime implements Runtime {
     inst.pgid = child.pid ?? null;
     child.once("spawn", () => {
       inst.startedAt = new Date();
+      reportState(hooks, inst.notes, inst.spec.instanceId, "running", inst.startedAt);
       const { timeoutSeconds } = inst.spec;
       if (timeoutSeconds !== undefined) this.after(inst, timeoutSeconds * 1000, () => this.terminate(inst, "timeout"));
     });
@@ -264,58 +246,26 @@ class ProcessRuntime implements Runtime {
 
   /** Streams stdout and stderr line by line to the log and the hook, with backpressure from the log file. */
   private pipeOutput(inst: Instance, child: Child, hooks: GroupHooks): Promise<void> {
-    const log = inst.log as LogWriter;
-    const streams: [StreamName, Readable | null][] = [
-      ["stdout", child.stdout],
-      ["stderr", child.stderr],
-    ];
-    let paused = false;
-    const write = (stream: StreamName, segment: Segment) => {
-      if (!log.write(segment.at, stream, segment.text) && !paused) {
-        paused = true;
-        for (const [, readable] of streams) readable?.pause();
-        log.onDrain(() => {
-          paused = false;
-          for (const [, readable] of streams) readable?.resume();
-        });
-      }
-      if (!inst.outOfMemory && OUT_OF_MEMORY_PATTERNS.some((pattern) => pattern.test(segment.text))) {
-        inst.outOfMemory = true;
-      }
-      if (hooks.onLine) {
-        try {
-          hooks.onLine(inst.spec.instanceId, stream, segment.text, new Date(segment.at));
-        } catch (error) {
-          if (inst.notes.length < 5) inst.notes.push(`onLine hook threw: ${errorText(error)}`);
-        }
-      }
-    };
-    return Promise.all(
-      streams.map(
-        ([stream, readable]) =>
-          new Promise<void>((resolve) => {
-            if (!readable) return resolve();
-            const decoder = new StringDecoder("utf8");
-            const splitter = new LineSplitter();
-            let ended = false;
-            const end = () => {
-              if (ended) return;
-              ended = true;
-              for (const segment of splitter.push(decoder.end(), Date.now())) write(stream, segment);
-              for (const segment of splitter.flush()) write(stream, segment);
-              resolve();
-            };
-            readable.on("data", (chunk: Buffer) => {
-              const at = Date.now();
-              inst.firstOutputAt ??= new Date(at);
-              for (const segment of splitter.push(decoder.write(chunk), at)) write(stream, segment);
-            });
-            readable.once("end", end);
-            readable.once("close", end);
-            readable.once("error", end);
-          }),
-      ),
-    ).then(() => undefined);
+    const sources = [child.stdout, child.stderr].filter((r) => r !== null);
+    return pipeToLog(
+      {
+        instanceId: inst.spec.instanceId,
+        log: inst.log as LogWriter,
+        hooks,
+        notes: inst.notes,
+        onData: (at) => {
+          inst.firstOutputAt ??= new Date(at);
+        },
+        onOutOfMemory: () => {
+          inst.outOfMemory = true;
+        },
+      },
+      [
+        ["stdout", child.stdout],
+        ["stderr", child.stderr],
+      ],
+      sources,
+    );
   }
 
   /** Stops a running instance: SIGTERM to its group now, SIGKILL after the grace period. */
@@ -323,6 +273,8 @@ class ProcessRuntime implements Runtime {
     if (inst.pgid === null || inst.leaderExited || inst.stopReason !== null) return;
     inst.stopReason = reason;
     inst.termSentAt = Date.now();
+    inst.endCleanup ??= inst.hooks.cleanup?.begin(`process group ${inst.pgid} (${inst.spec.instanceId})`) ?? null;
+    reportState(inst.hooks, inst.notes, inst.spec.instanceId, "stopping");
     signalGroup(inst.pgid, "SIGTERM");
     const pgid = inst.pgid;
     this.after(inst, this.graceMs, () => {
@@ -338,6 +290,7 @@ class ProcessRuntime implements Runtime {
       if (inst.termSentAt === null) {
         inst.strayProcesses = true;
         inst.termSentAt = Date.now();
+        inst.endCleanup ??= inst.hooks.cleanup?.begin(`processes left in group ${pgid} (${inst.spec.instanceId})`) ?? null;
         signalGroup(pgid, "SIGTERM");
       }
       if (!(await waitGroupGone(pgid, inst.termSentAt + this.graceMs))) {
@@ -348,6 +301,8 @@ class ProcessRuntime implements Runtime {
       }
     }
     inst.groupGone = true;
+    inst.endCleanup?.();
+    inst.endCleanup = null;
   }
 
   /** Waits for one instance to end completely and describes what happened. Never rejects. */
@@ -367,9 +322,9 @@ class ProcessRuntime implements Runtime {
       result = await child;
       await inst.streamsDone;
     }
-    for (const timer of inst.timers) clearTimeout(timer);
-    inst.timers.clear();
+    clearTimers(inst.timers);
     inst.endedAt ??= new Date();
+    if (inst.startedAt) reportState(inst.hooks, inst.notes, inst.spec.instanceId, "exited", inst.endedAt);
     if (inst.log) {
       await inst.log.close().catch((error: unknown) => {
         inst.notes.push(`log file ${inst.spec.logFile} incomplete: ${errorText(error)}`);
@@ -378,35 +333,10 @@ class ProcessRuntime implements Runtime {
     return describe(inst, result);
   }
 
-  /** setTimeout that tolerates delays beyond ~24.8 days and is cleared when the instance settles. */
+  /** A timer cleared when the instance settles. */
   private after(inst: Instance, ms: number, action: () => void): void {
-    const step = Math.min(ms, MAX_TIMER_MS);
-    const timer = setTimeout(() => {
-      inst.timers.delete(timer);
-      if (ms > step) this.after(inst, ms - step, action);
-      else action();
-    }, step);
-    inst.timers.add(timer);
+    after(inst.timers, ms, action);
   }
-}
-
-/** Problems of the group as a whole or of single specs, found before anything is touched. */
-function findGroupProblems(specs: readonly LaunchSpec[]): (string | null)[] {
-  const ids = new Set<string>();
-  const logs = new Set<string>();
-  return specs.map((spec) => {
-    let problem: string | null = null;
-    if (spec.instanceId.length === 0) problem = "empty instanceId";
-    else if (ids.has(spec.instanceId)) problem = `duplicate instanceId ${spec.instanceId} in the group`;
-    else if (logs.has(spec.logFile)) problem = `log file ${spec.logFile} is used by another instance of the group`;
-    else if (spec.command.length === 0 || !spec.command[0]) problem = "empty command";
-    else if (spec.timeoutSeconds !== undefined && !(spec.timeoutSeconds > 0 && Number.isFinite(spec.timeoutSeconds))) {
-      problem = `timeoutSeconds must be a positive number, got ${spec.timeoutSeconds}`;
-    }
-    ids.add(spec.instanceId);
-    logs.add(spec.logFile);
-    return problem;
-  });
 }
 
 function describe(inst: Instance, result: ChildResult | null): InstanceOutcome {

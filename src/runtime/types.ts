@@ -1,5 +1,5 @@
 /**
- * The one interface every runtime implements (process now; docker and slurm later). The runner hands a
+ * The one interface every runtime implements (process and docker now; slurm later). The runner hands a
  * runtime a group of instances that must run together; the runtime prepares them all, starts them at
  * once, streams their output to log files, and reports one outcome per instance — never an exception
  * because one of them failed.
@@ -23,7 +23,49 @@ export interface LaunchSpec {
   readonly timeoutSeconds?: number;
   /** Used by container runtimes only. */
   readonly image?: string;
+  /** Values the runtime must never write to the log (secret tokens the workload may echo): masked as `***`. */
+  readonly secrets?: readonly string[];
+  /** Container options (the scenario's `docker:` block, paths resolved); container runtimes only. */
+  readonly docker?: DockerLaunchOptions;
 }
+
+/** How a container runtime sets up the container beyond image and command. */
+export interface DockerLaunchOptions {
+  /** Working directory inside the container; default: the image's. */
+  readonly workdir?: string;
+  /** /dev/shm size, e.g. "1g" (Docker's units: b, k, m, g; binary). */
+  readonly shmSize?: string;
+  /** e.g. `{ memlock: -1, stack: 67108864 }`; a number sets soft and hard alike. */
+  readonly ulimits?: Readonly<Record<string, number | { readonly soft: number; readonly hard: number }>>;
+  /** Bind mounts; `source` is an absolute host path. */
+  readonly mounts?: readonly { readonly source: string; readonly target: string; readonly readOnly?: boolean }[];
+  readonly user?: string;
+  /** Container memory limit (host memory, not GPU memory), e.g. "512m"; swap is limited to the same. */
+  readonly memory?: string;
+  /** Docker network mode (none, host, bridge or a network's name); default: the engine's default. */
+  readonly network?: string;
+  /** false: start without waiting at the group's start gate (an image without /bin/sh). Default true. */
+  readonly startGate?: boolean;
+}
+
+/**
+ * How a container gets its GPU: `nvidia` asks the engine for the device (`DeviceRequests`, needs the
+ * NVIDIA container runtime); `env-only` only sets NVIDIA_VISIBLE_DEVICES / CUDA_VISIBLE_DEVICES, for the
+ * simulated GPU, where there is no device to hand over but the Docker path itself is real.
+ */
+export type GpuAccess = "nvidia" | "env-only";
+
+/** The image an instance ran: what the scenario named, what the engine resolved it to. */
+export interface ImageRecord {
+  ref: string;
+  /** `sha256:...`, the local image ID. */
+  id: string;
+  /** `repo@sha256:...` as the engine knows them; empty for an image that never came from a registry. */
+  digests: string[];
+}
+
+/** Where an instance is in its life, for live views. */
+export type InstanceState = "created" | "running" | "stopping" | "exited";
 
 export type InstanceStatus = "ok" | "failed" | "timeout" | "oom" | "cancelled" | "error";
 
@@ -49,6 +91,10 @@ export interface InstanceOutcome {
   durationSeconds: number;
   /** e.g. "exited with code 3", "killed after 30 s timeout", a spawn error. */
   message?: string;
+  /** Container runtimes: the image that ran. */
+  image?: ImageRecord;
+  /** Container runtimes: how the device was handed to the container. */
+  gpuAccess?: GpuAccess;
 }
 
 export interface GroupHooks {
@@ -56,10 +102,29 @@ export interface GroupHooks {
   onLine?(instanceId: string, stream: StreamName, line: string, at: Date): void;
   /** Aborting kills every instance still running; their status becomes "cancelled". */
   signal?: AbortSignal;
+  /** Each change of an instance's state (live views). A throwing hook does not hurt the instance. */
+  onState?(instanceId: string, state: InstanceState, at: Date): void;
+  /** Something worth telling the person waiting (an image pull's progress). */
+  onNotice?(message: string): void;
+  /** Where the runtime says what it is cleaning up, so that a second Ctrl-C can name it. */
+  cleanup?: CleanupLog;
+}
+
+/** A list of cleanups in progress: `begin` adds one and returns the function that ends it. */
+export interface CleanupLog {
+  begin(what: string): () => void;
 }
 
 export interface Runtime {
   readonly name: string;
+  /** How this runtime launches, for the manifest (`runtime`): e.g. the docker runtime's gpuAccess and start gate. */
+  readonly settings?: { readonly gpuAccess?: GpuAccess; readonly startGate?: boolean };
+  /**
+   * Checks, before the GPU is touched, that the runtime can run these images at all (engine reachable,
+   * images present or pulled); throws an EnvironmentError when not. Optional: the process runtime has
+   * nothing to check.
+   */
+  preflight?(images: readonly string[], hooks?: Pick<GroupHooks, "onNotice" | "signal">): Promise<void>;
   /** Runs the instances together and resolves with one outcome per spec, in the order given. */
   runGroup(specs: readonly LaunchSpec[], hooks?: GroupHooks): Promise<InstanceOutcome[]>;
 }

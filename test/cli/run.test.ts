@@ -57,7 +57,7 @@ describe("bench run on the simulated GPU", () => {
       expect(execution.metrics.throughput?.value).toBeGreaterThan(0);
       // The workload echoes the device it was given: its own MIG device's UUID.
       const device = manifest.devices.find((d) => d.key === execution.device);
-      const log = readFileSync(path.join(dir, execution.log), "utf8");
+      const log = readFileSync(path.join(dir, execution.log ?? ""), "utf8");
       expect(log).toContain(`"device":"${device?.uuid}"`);
     }
     // Back as found: MIG off, no instances.

@@ -8,6 +8,7 @@ import { RUNTIMES } from "../../src/runtime/index.js";
 import { readLogLines } from "../../src/runtime/log-writer.js";
 import { buildEnvironment, createProcessRuntime } from "../../src/runtime/process.js";
 import type { GroupHooks, LaunchSpec } from "../../src/runtime/types.js";
+import { CleanupTracker } from "../../src/runner/cleanup-tracker.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const node = process.execPath;
@@ -64,7 +65,7 @@ function alive(pid: number): boolean {
 
 describe("process runtime", () => {
   it("is registered by name", () => {
-    expect(RUNTIMES.process?.().name).toBe("process");
+    expect(RUNTIMES.process?.({ runId: "r", simulatedGpu: true }).name).toBe("process");
   });
 
   it("starts 7 cpu-matmul instances together, each on its own device, each with a summary", async () => {
@@ -152,6 +153,26 @@ describe("process runtime", () => {
     }
     expect(pids).toHaveLength(4);
     expect(pids.filter(alive)).toEqual([]);
+  });
+
+  it("reports each instance's states and lists what it is stopping while it stops", async () => {
+    const controller = new AbortController();
+    const cleanup = new CleanupTracker();
+    const states: string[] = [];
+    let during: string[] = [];
+    const [outcome] = await runtime.runGroup([spec(matmul("--hang"), { instanceId: "hung.1" })], {
+      signal: controller.signal,
+      cleanup,
+      onState: (id, state) => {
+        states.push(`${id} ${state}`);
+        if (state === "stopping") during = cleanup.inProgress();
+      },
+      onLine: () => controller.abort(),
+    });
+    expect(outcome?.status).toBe("cancelled");
+    expect(states).toEqual(["hung.1 running", "hung.1 stopping", "hung.1 exited"]);
+    expect(during).toEqual([expect.stringMatching(/^process group \d+ \(hung\.1\)$/)]);
+    expect(cleanup.inProgress()).toEqual([]);
   });
 
   it("starts nothing when the signal is already aborted", async () => {

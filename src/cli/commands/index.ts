@@ -1,4 +1,8 @@
+import { cleanupCommand } from "./cleanup.js";
+import { gpusCommand } from "./gpus.js";
+import { importCommand } from "./import.js";
 import { parseCommand } from "./parse.js";
+import { partitionCommand } from "./partition.js";
 import { planCommand } from "./plan.js";
 import { profilesCommand } from "./profiles.js";
 import { reportCommand } from "./report.js";
@@ -15,7 +19,11 @@ export const COMMANDS: readonly CommandFactory[] = [
   planCommand,
   reportCommand,
   parseCommand,
+  importCommand,
   profilesCommand,
   schemaCommand,
   simCommand,
+  gpusCommand,
+  partitionCommand,
+  cleanupCommand,
 ];

@@ -11,14 +11,21 @@ export const runCommand: CommandFactory = (setExit) => ({
       .option("gpu", { type: "string", describe: "sim:MODEL for the simulated GPU, real for nvidia-smi; default: real when present, else simulated" })
       .option("runtime", { type: "string", choices: ["process", "docker"], default: "process", describe: "How workloads are launched" })
       .option("out", { type: "string", default: "results", describe: "Folder that receives the run directory" })
-      .option("any-gpu", { type: "boolean", default: false, describe: "Run even when the GPU is not the scenario's model" }),
+      .option("any-gpu", { type: "boolean", default: false, describe: "Run even when the GPU is not the scenario's model" })
+      .option("allow-gpu-reset", { type: "boolean", default: false, describe: "Reset the GPU when a MIG mode change is pending (never done without this flag)" })
+      .option("wait-lock", { type: "boolean", default: false, describe: "Wait while another run holds the GPU, instead of stopping" }),
   handler: async (args) => {
     const scenario = await loadOrFail(args.file as string);
     const { parseGpuFlag } = await import("../../runner/gpu-target.js");
     const gpu = parseGpuFlag(args.gpu as string | undefined, scenario.model.id);
     const { runScenario } = await import("../../runner/index.js");
     const { studyTable, renderMarkdown } = await import("../../report/index.js");
+    const { LiveView } = await import("../../runner/live-view.js");
+    const { CleanupTracker } = await import("../../runner/cleanup-tracker.js");
 
+    // One line per instance, redrawn in place, on a terminal; plain timestamped lines in a CI log.
+    const view = new LiveView(process.stderr, { tty: process.stderr.isTTY === true });
+    const cleanup = new CleanupTracker();
     const controller = new AbortController();
     let signals = 0;
     const onSignal = (name: string): void => {
@@ -26,7 +33,7 @@ export const runCommand: CommandFactory = (setExit) => ({
       process.stderr.write(
         signals === 1
           ? `\nbench: ${name}: stopping the workloads and restoring the GPU (partial results are kept)\n`
-          : `\nbench: ${name} again: still cleaning up (workloads, GPU instances); please wait\n`,
+          : `\nbench: ${name} again: ${cleanup.describe()}; please wait\n`,
       );
       controller.abort();
     };
@@ -42,9 +49,14 @@ export const runCommand: CommandFactory = (setExit) => ({
         resultsRoot: path.resolve(args.out as string),
         command: process.argv.slice(1),
         signal: controller.signal,
-        progress: (line) => process.stderr.write(`[${new Date().toISOString().slice(11, 23)}] ${line}\n`),
+        progress: (line) => view.line(line),
+        events: (event) => view.event(event),
+        cleanup,
         anyGpu: args["any-gpu"] as boolean,
+        allowGpuReset: args["allow-gpu-reset"] as boolean,
+        waitLock: args["wait-lock"] as boolean,
       });
+      view.close();
       if (outcome.manifest.executions.length > 0) process.stdout.write(renderMarkdown(studyTable(outcome.manifest)) + "\n");
       if (!outcome.manifest.validity.valid) {
         process.stderr.write(`bench: the run is not valid:\n${outcome.manifest.validity.reasons.map((r) => `  - ${r}`).join("\n")}\n`);
@@ -52,6 +64,7 @@ export const runCommand: CommandFactory = (setExit) => ({
       process.stdout.write(`${outcome.dir}\n`);
       setExit(outcome.exitCode);
     } finally {
+      view.close();
       process.off("SIGINT", onInt);
       process.off("SIGTERM", onTerm);
     }

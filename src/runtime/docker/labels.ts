@@ -1,0 +1,78 @@
+/**
+ * Every container the harness creates carries labels naming its run and instance, so that whatever a
+ * killed harness left behind can be found and removed (`bench cleanup`) without guessing by name.
+ */
+import os from "node:os";
+import { connectEngine, type ContainerSummary, type Engine } from "./engine.js";
+
+export const LABELS = {
+  /** Present on every container of the harness. */
+  managed: "io.migbench.managed",
+  runId: "io.migbench.run-id",
+  instanceId: "io.migbench.instance-id",
+  /** `host:pid` of the harness that created it. */
+  owner: "io.migbench.owner",
+} as const;
+
+export function containerLabels(runId: string, instanceId: string, owner: string): Record<string, string> {
+  return { [LABELS.managed]: "true", [LABELS.runId]: runId, [LABELS.instanceId]: instanceId, [LABELS.owner]: owner };
+}
+
+/** This harness process, as the owner label writes it. */
+export const currentOwner = (): string => `${os.hostname()}:${process.pid}`;
+
+export interface LabelledContainer {
+  id: string;
+  name: string;
+  /** Engine state: created, running, exited, ... */
+  state: string;
+  runId: string;
+  instanceId: string;
+  owner: string;
+}
+
+function describe(summary: ContainerSummary): LabelledContainer {
+  const labels = summary.Labels ?? {};
+  return {
+    id: summary.Id,
+    name: (summary.Names[0] ?? summary.Id).replace(/^\//, ""),
+    state: summary.State,
+    runId: labels[LABELS.runId] ?? "",
+    instanceId: labels[LABELS.instanceId] ?? "",
+    owner: labels[LABELS.owner] ?? "",
+  };
+}
+
+const filterFor = (runId?: string): string[] => [`${LABELS.managed}=true`, ...(runId === undefined ? [] : [`${LABELS.runId}=${runId}`])];
+
+/** The harness's containers on this engine, of one run or of all runs. */
+export async function listLabelledContainers(runId?: string, engine: Engine = connectEngine()): Promise<LabelledContainer[]> {
+  return (await engine.listContainers(filterFor(runId))).map(describe);
+}
+
+export interface RemovalReport {
+  removed: LabelledContainer[];
+  /** Containers that could not be removed, with the engine's reason. */
+  failed: { container: LabelledContainer; error: string }[];
+}
+
+/**
+ * Force-removes (kills first if running) the harness's containers: of run `runId`, or of every run. For
+ * `bench cleanup`; it does not check whether their run is still going: the caller decides that (the
+ * `owner` label names the host and pid that created each).
+ */
+export async function removeLabelledContainers(runId?: string, engine: Engine = connectEngine()): Promise<RemovalReport> {
+  const found = await listLabelledContainers(runId, engine);
+  const report: RemovalReport = { removed: [], failed: [] };
+  await Promise.all(
+    found.map(async (container) => {
+      try {
+        await engine.remove(container.id);
+        report.removed.push(container);
+      } catch (error) {
+        report.failed.push({ container, error: error instanceof Error ? error.message : String(error) });
+      }
+    }),
+  );
+  return report;
+}
