@@ -2,6 +2,17 @@ import { EXIT } from "../../errors.js";
 import { driverFor, reportingDriverErrors, withGpuOptions } from "../gpu-access.js";
 import type { CommandFactory } from "./types.js";
 
+/** Containers of `bench run`s that died without removing them; no reachable engine means none to check. */
+async function removeOrphans(): Promise<string[]> {
+  const { removeOrphanedContainers } = await import("../../runtime/docker/index.js");
+  const removal = await removeOrphanedContainers().catch(() => null);
+  if (!removal) return [];
+  return [
+    ...removal.removed.map((c) => `removed container ${c.name} (${c.instanceId} of run ${c.runId}, left by ${c.owner})`),
+    ...removal.failed.map((f) => `could not remove container ${f.container.name}: ${f.error}`),
+  ];
+}
+
 export const cleanupCommand: CommandFactory = (setExit) => ({
   command: "cleanup",
   describe: "Undo what killed or crashed runs left on their GPUs (instances, MIG mode) from their journals, and clear their stale locks",
@@ -24,6 +35,7 @@ export const cleanupCommand: CommandFactory = (setExit) => ({
     }
     for (const lock of report.locksCleared) out.push(`cleared stale lock ${lock}`);
     for (const lock of report.locksKept) out.push(`lock kept: ${lock}`);
+    out.push(...(await removeOrphans()));
     if (out.length === 0) out.push(`nothing to clean up (state folder ${root})`);
     process.stdout.write(out.join("\n") + "\n");
     if (report.entries.some((e) => e.outcome === "failed")) setExit(EXIT.environment);

@@ -62,7 +62,31 @@ export interface RemovalReport {
  * `owner` label names the host and pid that created each).
  */
 export async function removeLabelledContainers(runId?: string, engine: Engine = connectEngine()): Promise<RemovalReport> {
-  const found = await listLabelledContainers(runId, engine);
+  return removeContainers(await listLabelledContainers(runId, engine), engine);
+}
+
+/** Whether the owner label names a harness process on this host that has ended. */
+function ownerIsGone(owner: string): boolean {
+  const [host, pidText] = owner.split(":");
+  const pid = Number(pidText);
+  if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+/**
+ * Removes the containers whose harness process on this host has ended (a `bench run` killed with
+ * SIGKILL leaves them running); containers of live runs and of other hosts are left alone.
+ */
+export async function removeOrphanedContainers(engine: Engine = connectEngine()): Promise<RemovalReport> {
+  return removeContainers((await listLabelledContainers(undefined, engine)).filter((c) => ownerIsGone(c.owner)), engine);
+}
+
+async function removeContainers(found: readonly LabelledContainer[], engine: Engine): Promise<RemovalReport> {
   const report: RemovalReport = { removed: [], failed: [] };
   await Promise.all(
     found.map(async (container) => {
