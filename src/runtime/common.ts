@@ -5,7 +5,7 @@
 import { StringDecoder } from "node:string_decoder";
 import type { Readable } from "node:stream";
 import { LineSplitter, type LogWriter, type Segment, type StreamName } from "./log-writer.js";
-import type { GroupHooks, InstanceState } from "./types.js";
+import type { GroupHooks, InstanceState, InstanceStatus } from "./types.js";
 
 /**
  * Lines by which the common frameworks announce that device (or host) memory ran out. A non-zero exit
@@ -139,4 +139,29 @@ export function pipeToLog(target: PipeTarget, streams: readonly (readonly [Strea
         }),
     ),
   ).then(() => undefined);
+}
+
+export interface Verdict {
+  status: InstanceStatus;
+  message?: string;
+}
+
+/**
+ * The outcomes the harness itself decided, in the order every runtime checks them: a problem found
+ * while preparing, a cancellation, a workload that never started, a timeout. Null when the workload's
+ * own ending decides (each runtime reads that its own way).
+ */
+export function harnessVerdict(facts: {
+  problem: string | null;
+  stopReason: "cancelled" | "timeout" | null;
+  started: boolean;
+  startedAt: Date | null;
+  timeoutSeconds?: number;
+  neverStarted: () => string;
+}): Verdict | null {
+  if (facts.problem !== null) return { status: "error", message: facts.problem };
+  if (facts.stopReason === "cancelled") return { status: "cancelled", message: facts.startedAt ? "cancelled" : "cancelled before start" };
+  if (!facts.started) return { status: "error", message: facts.neverStarted() };
+  if (facts.stopReason === "timeout") return { status: "timeout", message: `killed after ${facts.timeoutSeconds} s timeout` };
+  return null;
 }

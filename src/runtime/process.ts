@@ -12,9 +12,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { execa } from "execa";
-import { after, clearTimers, errorText, findGroupProblems, iso, pipeToLog, reportState, sleep } from "./common.js";
+import { after, clearTimers, errorText, findGroupProblems, harnessVerdict, iso, pipeToLog, reportState, sleep, type Verdict } from "./common.js";
 import { LogWriter } from "./log-writer.js";
-import type { GroupHooks, InstanceOutcome, InstanceStatus, LaunchSpec, Runtime } from "./types.js";
+import type { GroupHooks, InstanceOutcome, LaunchSpec, Runtime } from "./types.js";
 
 export interface ProcessRuntimeOptions {
   /** Seconds between SIGTERM and SIGKILL when the runtime stops an instance. Default 10. */
@@ -339,38 +339,28 @@ class ProcessRuntime implements Runtime {
   }
 }
 
+/** How a process that ran ended: its exit code, or the signal that killed it. */
+function processVerdict(exitCode: number | null, signal: string | null, outOfMemory: boolean): Verdict {
+  if (exitCode === 0) return { status: "ok" };
+  if (outOfMemory) return { status: "oom", message: `out of memory (${signal ? `killed by ${signal}` : `exited with code ${exitCode}`})` };
+  if (signal === "SIGKILL") return { status: "failed", message: "killed by SIGKILL from outside the harness (the kernel's OOM killer sends it: see dmesg)" };
+  if (signal !== null) return { status: "failed", message: `killed by ${signal}` };
+  return { status: "failed", message: `exited with code ${exitCode}` };
+}
+
 function describe(inst: Instance, result: ChildResult | null): InstanceOutcome {
   const exitCode = result?.exitCode ?? null;
   const signal = result?.signal ?? null;
-  let status: InstanceStatus;
-  let message: string | undefined;
-  if (inst.problem !== null) {
-    status = "error";
-    message = inst.problem;
-  } else if (inst.stopReason === "cancelled") {
-    status = "cancelled";
-    message = inst.startedAt ? "cancelled" : "cancelled before start";
-  } else if (result === null || inst.startedAt === null) {
-    status = "error";
-    message = `could not start ${inst.spec.command[0]}: ${result?.originalMessage ?? result?.shortMessage ?? "spawn failed"}`;
-  } else if (inst.stopReason === "timeout") {
-    status = "timeout";
-    message = `killed after ${inst.spec.timeoutSeconds} s timeout`;
-  } else if (exitCode === 0) {
-    status = "ok";
-  } else if (inst.outOfMemory) {
-    status = "oom";
-    message = `out of memory (${signal ? `killed by ${signal}` : `exited with code ${exitCode}`})`;
-  } else if (signal !== null) {
-    status = "failed";
-    message =
-      signal === "SIGKILL"
-        ? "killed by SIGKILL from outside the harness (the kernel's OOM killer sends it: see dmesg)"
-        : `killed by ${signal}`;
-  } else {
-    status = "failed";
-    message = `exited with code ${exitCode}`;
-  }
+  const verdict: Verdict = harnessVerdict({
+    problem: inst.problem,
+    stopReason: inst.stopReason,
+    started: result !== null && inst.startedAt !== null,
+    startedAt: inst.startedAt,
+    timeoutSeconds: inst.spec.timeoutSeconds,
+    neverStarted: () => `could not start ${inst.spec.command[0]}: ${result?.originalMessage ?? result?.shortMessage ?? "spawn failed"}`,
+  }) ?? processVerdict(exitCode, signal, inst.outOfMemory);
+  const status = verdict.status;
+  let message = verdict.message;
   const notes = [...inst.notes];
   if (inst.strayProcesses) notes.push("processes it left running in its group were terminated");
   if (notes.length > 0) message = [...(message === undefined ? [] : [message]), ...notes].join("; ");

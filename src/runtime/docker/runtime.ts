@@ -11,9 +11,9 @@ import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Readable } from "node:stream";
 import { EnvironmentError } from "../../errors.js";
-import { after, clearTimers, errorText, findGroupProblems, iso, pipeToLog, reportState, sleep } from "../common.js";
+import { after, clearTimers, errorText, findGroupProblems, harnessVerdict, iso, pipeToLog, reportState, sleep, type Verdict } from "../common.js";
 import { LogWriter } from "../log-writer.js";
-import type { GpuAccess, GroupHooks, ImageRecord, InstanceOutcome, InstanceStatus, LaunchSpec, Runtime } from "../types.js";
+import type { GpuAccess, GroupHooks, ImageRecord, InstanceOutcome, LaunchSpec, Runtime } from "../types.js";
 import { containerConfig } from "./container-config.js";
 import { connectEngine, engineMessage, type ContainerInfo, type Engine } from "./engine.js";
 import { ensureImage, type ResolvedImage } from "./image.js";
@@ -398,39 +398,16 @@ class DockerRuntime implements Runtime {
     const startedAt = inst.startedAt === null ? null : inst.gated ? inst.startedAt : (engineDate(state?.StartedAt) ?? inst.startedAt);
     const endedAt = (inst.startedAt === null ? null : engineDate(state?.FinishedAt)) ?? inst.endedAt ?? new Date();
     const exitCode = state?.ExitCode ?? inst.exitCode;
-    let status: InstanceStatus;
-    let message: string | undefined;
-    if (inst.problem !== null) {
-      status = "error";
-      message = inst.problem;
-    } else if (inst.stopReason === "cancelled") {
-      status = "cancelled";
-      message = inst.startedAt ? "cancelled" : "cancelled before start";
-    } else if (inst.startedAt === null) {
-      status = "error";
-      message = "the container never started";
-    } else if (inst.stopReason === "timeout") {
-      status = "timeout";
-      message = `killed after ${inst.spec.timeoutSeconds} s timeout`;
-    } else if (state?.OOMKilled) {
-      status = "oom";
-      const limit = inst.spec.docker?.memory;
-      message = `killed by the kernel's OOM killer${limit ? ` (container memory limit ${limit})` : ""}, exit code ${exitCode}`;
-    } else if (exitCode === 0) {
-      status = "ok";
-    } else if (inst.gated && (exitCode === 126 || exitCode === 127)) {
-      // Behind the gate the engine starts the gate's shell, so a missing command shows only as the
-      // shell's exec failing: the same "never ran" as an ungated container's failed start.
-      status = "error";
-      message = `could not run ${inst.spec.command[0]} in the container (exit ${exitCode}: ${exitCode === 127 ? "not found" : "not executable"})`;
-    } else if (inst.outOfMemory) {
-      status = "oom";
-      message = `out of memory (exited with code ${exitCode})`;
-    } else {
-      status = "failed";
-      // 128+n is how a container reports death by signal n (137 = SIGKILL, 143 = SIGTERM).
-      message = exitCode === null ? "exit code unknown" : `exited with code ${exitCode}${exitCode > 128 && exitCode < 160 ? ` (signal ${exitCode - 128}?)` : ""}`;
-    }
+    const verdict: Verdict = harnessVerdict({
+      problem: inst.problem,
+      stopReason: inst.stopReason,
+      started: inst.startedAt !== null,
+      startedAt: inst.startedAt,
+      timeoutSeconds: inst.spec.timeoutSeconds,
+      neverStarted: () => "the container never started",
+    }) ?? containerVerdict(inst, exitCode, state?.OOMKilled === true);
+    const status = verdict.status;
+    let message = verdict.message;
     if (state?.Error) inst.notes.push(`engine: ${state.Error}`);
     if (inst.notes.length > 0) message = [...(message === undefined ? [] : [message]), ...inst.notes].join("; ");
     const outcome: InstanceOutcome = {
@@ -449,6 +426,27 @@ class DockerRuntime implements Runtime {
     if (message !== undefined) outcome.message = message;
     return outcome;
   }
+}
+
+/** How a container that ran ended, as the engine recorded it. */
+function containerVerdict(inst: Instance, exitCode: number | null | undefined, oomKilled: boolean): Verdict {
+  if (oomKilled) {
+    const limit = inst.spec.docker?.memory;
+    return { status: "oom", message: `killed by the kernel's OOM killer${limit ? ` (container memory limit ${limit})` : ""}, exit code ${exitCode}` };
+  }
+  if (exitCode === 0) return { status: "ok" };
+  if (inst.gated && (exitCode === 126 || exitCode === 127)) {
+    // Behind the gate the engine starts the gate's shell, so a missing command shows only as the
+    // shell's exec failing: the same "never ran" as an ungated container's failed start.
+    return {
+      status: "error",
+      message: `could not run ${inst.spec.command[0]} in the container (exit ${exitCode}: ${exitCode === 127 ? "not found" : "not executable"})`,
+    };
+  }
+  if (inst.outOfMemory) return { status: "oom", message: `out of memory (exited with code ${exitCode})` };
+  // 128+n is how a container reports death by signal n (137 = SIGKILL, 143 = SIGTERM).
+  const signalHint = exitCode != null && exitCode > 128 && exitCode < 160 ? ` (signal ${exitCode - 128}?)` : "";
+  return { status: "failed", message: exitCode == null ? "exit code unknown" : `exited with code ${exitCode}${signalHint}` };
 }
 
 export function createDockerRuntime(options: DockerRuntimeOptions): Runtime & { readonly settings: { gpuAccess: GpuAccess; startGate: boolean } } {
