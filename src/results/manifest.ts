@@ -32,26 +32,21 @@ const runRelativePath = z
 
 // ---- The plan, as stored. Mirrors src/plan/types.ts; `_planMirrorsType` below breaks the build if they drift.
 
-const plannedComputeInstanceSchema = z
-  .object({
-    key: z.string().min(1),
-    name: z.string().optional(),
-    profileId: count,
-    profileName: z.string().min(1),
-    start: count,
-    size: z.number().int().min(1),
-    isDefault: z.boolean(),
-  })
-  .readonly();
+/** What a planned GPU instance and a planned compute instance both record: identity, profile, placement. */
+const plannedSliceFields = {
+  key: z.string().min(1),
+  name: z.string().optional(),
+  profileId: count,
+  profileName: z.string().min(1),
+  start: count,
+  size: z.number().int().min(1),
+};
+
+const plannedComputeInstanceSchema = z.object({ ...plannedSliceFields, isDefault: z.boolean() }).readonly();
 
 const plannedGpuInstanceSchema = z
   .object({
-    key: z.string().min(1),
-    name: z.string().optional(),
-    profileId: count,
-    profileName: z.string().min(1),
-    start: count,
-    size: z.number().int().min(1),
+    ...plannedSliceFields,
     computeInstances: z.array(plannedComputeInstanceSchema).readonly(),
   })
   .readonly();
