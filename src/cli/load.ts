@@ -3,8 +3,24 @@ import type { Scenario } from "../scenario/types.js";
 
 /** Loads a scenario or ends the command with every problem listed (exit 2, nothing touched). */
 export async function loadOrFail(file: string): Promise<Scenario> {
+  const [first] = await loadCasesOrFail(file);
+  return first!;
+}
+
+/**
+ * Every case of a scenario file, or the one named by `only` (`--case`); ends the command with every
+ * problem listed (exit 2, nothing touched) when the file is not valid or has no such case.
+ */
+export async function loadCasesOrFail(file: string, only?: string): Promise<readonly Scenario[]> {
   const { loadScenarioFile, formatProblem } = await import("../scenario/index.js");
   const result = await loadScenarioFile(file);
   if (!result.ok) throw new InputError(`${file} is not a valid scenario:\n${result.problems.map(formatProblem).join("\n")}`);
-  return result.scenario;
+  if (only === undefined) return result.cases;
+  const picked = result.cases.filter((c) => c.doc.name === only);
+  if (picked.length === 0) {
+    const { didYouMean } = await import("../scenario/suggest.js");
+    const names = result.cases.map((c) => c.doc.name);
+    throw new InputError(`${file}: no case named "${only}"${didYouMean(only, names) || `; its cases: ${names.join(", ")}`}`);
+  }
+  return picked;
 }

@@ -37,6 +37,7 @@ export {
   SAMPLES_DIR,
   TELEMETRY_DIR,
   createRunDir,
+  createUniqueDir,
   executionRelativePath,
   formatRunTimestamp,
   logRelativePath,
@@ -49,3 +50,4 @@ export { REDACTED, Redactor, isSecretName } from "./redact.js";
 export { RESULTS_SCHEMA_ID, resultsJsonSchema, resultsJsonSchemaText } from "./json-schema.js";
 export { IMPORT_ROLES, parseCsv, parseImportTable, type ImportedCase, type ImportedRow, type ImportedTable } from "./import-table.js";
 export { importedManifest, importTables, type ImportedRun, type ImportOptions } from "./import.js";
+export { STUDY_FILE, STUDY_SCHEMA_VERSION, readStudyIndex, studyIndexSchema, writeStudyIndex, type StudyIndex } from "./study.js";

@@ -106,9 +106,15 @@ const CREATE_ATTEMPTS = 8;
 
 /** Creates a fresh, uniquely named run directory under `root` (created if missing). */
 export async function createRunDir(root: string, scenarioName: string, now: Date = new Date()): Promise<RunDir> {
+  const { id, dir } = await createUniqueDir(root, scenarioName, now);
+  return runDirHandle(id, dir);
+}
+
+/** Creates `<root>/<timestamp>-<name>-<random>` (root created if missing); never reuses an existing folder. */
+export async function createUniqueDir(root: string, name: string, now: Date = new Date()): Promise<{ id: string; dir: string }> {
   const base = resolve(root);
   await mkdir(base, { recursive: true });
-  const prefix = `${formatRunTimestamp(now)}-${sanitizeName(scenarioName)}`;
+  const prefix = `${formatRunTimestamp(now)}-${sanitizeName(name)}`;
   for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
     const id = `${prefix}-${randomBytes(2).toString("hex")}`;
     const dir = join(base, id);
@@ -120,7 +126,7 @@ export async function createRunDir(root: string, scenarioName: string, now: Date
       if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
       throw error;
     }
-    return runDirHandle(id, dir);
+    return { id, dir };
   }
   throw new Error(`could not find a free run directory name under ${base} for '${prefix}'`);
 }

@@ -27,13 +27,19 @@ export interface CheckResult {
 
 const [EACH_MIG_DEVICE, FULL_GPU] = RUN_TARGETS;
 
-export function checkScenario(doc: CheckInput, context: { file?: string } = {}): CheckResult {
+export interface CheckContext {
+  readonly file?: string;
+  /** False for one case of a multi-case file: a workload may be run by another case (the loader checks the file). */
+  readonly unusedWorkloads?: boolean;
+}
+
+export function checkScenario(doc: CheckInput, context: CheckContext = {}): CheckResult {
   const findings: Finding[] = [];
   const model = doc.gpu ? checkModel(doc.gpu.model, findings) : undefined;
   const gpuInstances = model && doc.layout ? checkLayout(model, doc.layout, findings, { gpuIndex: doc.gpu?.index ?? 0, file: context.file }) : undefined;
   if (doc.layout?.mig) checkInstanceNames(doc.layout.gpuInstances ?? [], findings);
   if (doc.workloads) checkParsers(doc.workloads, findings);
-  if (doc.run) checkRun(doc, findings);
+  if (doc.run) checkRun(doc, findings, context.unusedWorkloads ?? true);
   return { findings, ...(model ? { model } : {}), ...(gpuInstances ? { gpuInstances } : {}) };
 }
 
@@ -175,7 +181,7 @@ function instanceNames(layout: ScenarioDoc["layout"]): string[] {
   return [...new Set(names.filter((n): n is string => n !== undefined))];
 }
 
-function checkRun(doc: CheckInput, findings: Finding[]): void {
+function checkRun(doc: CheckInput, findings: Finding[], unusedWorkloads: boolean): void {
   const run = doc.run ?? [];
   run.forEach((entry, index) => {
     const path: DocPath = ["run", index];
@@ -186,14 +192,15 @@ function checkRun(doc: CheckInput, findings: Finding[]): void {
     }
     if (doc.layout) checkTargets(entry.on, [...path, "on"], doc.layout, findings);
   });
-  if (doc.workloads) {
-    const used = new Set(run.map((entry) => entry.workload));
-    for (const name of Object.keys(doc.workloads)) {
-      if (!used.has(name)) {
-        findings.push({ path: ["workloads", name], at: "key", message: `workload "${name}" is never run; add a run entry for it or remove it` });
-      }
-    }
-  }
+  if (doc.workloads && unusedWorkloads) findings.push(...unusedWorkloadFindings(doc.workloads, run));
+}
+
+/** Workloads no run entry starts: a typo in a run entry, or a leftover. */
+export function unusedWorkloadFindings(workloads: Readonly<Record<string, unknown>>, run: readonly { readonly workload: string }[]): Finding[] {
+  const used = new Set(run.map((entry) => entry.workload));
+  return Object.keys(workloads)
+    .filter((name) => !used.has(name))
+    .map((name) => ({ path: ["workloads", name], at: "key" as const, message: `workload "${name}" is never run; add a run entry for it or remove it` }));
 }
 
 function checkTargets(on: string | readonly string[], path: DocPath, layout: ScenarioDoc["layout"], findings: Finding[]): void {

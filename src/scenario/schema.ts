@@ -152,6 +152,43 @@ export const scenarioSchema = z
   })
   .describe("A migbench scenario");
 
+/**
+ * What one case of a multi-case file sets. Cases share the file's GPU and workloads; each overrides the
+ * top-level layout, run list, schedule and the rest, so that one file holds a whole comparison (the
+ * study's "7 on MIG slices, 7 at once on the full GPU, 7 in serial").
+ */
+export const caseSchema = z
+  .strictObject({
+    name: identifier.describe("Identifier of this case; used in its run directory's name and as its id in reports"),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    layout: layoutSchema.optional().describe("This case's layout; default: the file's"),
+    run: z.array(runEntrySchema).min(1).optional().describe("This case's run entries; default: the file's"),
+    schedule: z.enum(["parallel", "serial"]).optional(),
+    repetitions: z.number().int().min(1).max(1000).optional(),
+    warmup: z.number().int().min(0).max(100).optional(),
+    timeout: duration.optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+  })
+  .describe("One case of a multi-case scenario file");
+
+/** The keys a case may set: a case's finding at one of these points into the case, others at the top level. */
+export const CASE_KEYS: readonly string[] = Object.keys(caseSchema.shape);
+
+/**
+ * A scenario file: one case (layout and run at the top level), or several under `cases:`, which then
+ * take the top level as their defaults. `bench run` runs every case, one after another, and reports them
+ * together.
+ */
+export const scenarioFileSchema = scenarioSchema
+  .extend({
+    layout: layoutSchema.optional().describe("The layout (required unless every case sets its own)"),
+    run: z.array(runEntrySchema).min(1).optional().describe("What runs where (required unless every case sets its own)"),
+    cases: z.array(caseSchema).min(1).optional().describe("Several cases compared in one run; each overrides the fields above"),
+  })
+  .describe("A migbench scenario file: one case, or several under cases");
+
+export type CaseInput = z.input<typeof caseSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type ScenarioDoc = z.output<typeof scenarioSchema>;
 export type Workload = z.output<typeof workloadSchema>;

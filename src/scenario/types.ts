@@ -46,6 +46,23 @@ export interface Scenario {
   readonly model: GpuModel;
   /** Empty when MIG is off. */
   readonly gpuInstances: readonly ExpandedGi[];
+  /** Set when this case is one of several in its file (`cases:`). */
+  readonly study?: StudyRef;
 }
 
-export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; problems: ScenarioProblem[] };
+/** The file a case came from, when the file holds several cases. */
+export interface StudyRef {
+  /** The file's top-level `name`. */
+  readonly name: string;
+  readonly title?: string;
+  readonly description?: string;
+  /** 0-based position of this case in `cases:`. */
+  readonly index: number;
+  readonly count: number;
+}
+
+/**
+ * `cases`: every case of the file in order (one for a single-case file); `scenario` is the first, which
+ * keeps single-case callers simple.
+ */
+export type LoadResult = { ok: true; scenario: Scenario; cases: readonly Scenario[] } | { ok: false; problems: ScenarioProblem[] };

@@ -114,7 +114,7 @@ describe("bench run --runtime docker, refusals (no engine needed)", () => {
     const sim = await simState("A100-SXM4-40GB");
     const before = readFileSync(sim.file, "utf8");
     const out = tempDir("results");
-    const result = await bench(["run", "scenarios/quickstart.yaml", "--runtime", "docker", "--out", out], sim.env);
+    const result = await bench(["run", "scenarios/quickstart-mig.yaml", "--runtime", "docker", "--out", out], sim.env);
     expect(result.exitCode).toBe(2);
     expect(String(result.stderr)).toMatch(/--runtime docker: workload\(s\) cpu-matmul have no image/);
     expect(readFileSync(sim.file, "utf8")).toBe(before);

@@ -29,7 +29,7 @@ describe("bench run on the simulated GPU", () => {
     const sim = await simState("A100-SXM4-40GB");
     const before = readFileSync(sim.file, "utf8");
     const out = tempDir("results");
-    const result = await bench(["run", "scenarios/quickstart.yaml", "--gpu", "sim:A100-SXM4-40GB", "--runtime", "process", "--out", out], sim.env);
+    const result = await bench(["run", "scenarios/quickstart-mig.yaml", "--gpu", "sim:A100-SXM4-40GB", "--runtime", "process", "--out", out], sim.env);
     expect(result.exitCode, String(result.stderr)).toBe(0);
 
     const stdout = String(result.stdout);
@@ -134,8 +134,8 @@ describe("bench run on the simulated GPU", () => {
     writeFileSync(broken, "name: x\ngpu: { model: A100-SXM4-40GB }\nlayout: { mig: maybe }\n");
     for (const args of [
       ["run", broken, "--out", out],
-      ["run", "scenarios/quickstart.yaml", "--gpu", "sim:V100", "--out", out],
-      ["run", "scenarios/quickstart.yaml", "--runtime", "podman", "--out", out],
+      ["run", "scenarios/quickstart-mig.yaml", "--gpu", "sim:V100", "--out", out],
+      ["run", "scenarios/quickstart-mig.yaml", "--runtime", "podman", "--out", out],
     ]) {
       const result = await bench(args, sim.env);
       expect(result.exitCode, args.join(" ")).toBe(2);

@@ -57,9 +57,26 @@ describe("bench plan", () => {
     for (const file of scenarioFiles) {
       const result = await bench(["plan", file, "--json"]);
       expect(result.exitCode, `${file}: ${String(result.stderr)}`).toBe(0);
-      const plan = JSON.parse(String(result.stdout)) as { instances: unknown[] };
-      expect(plan.instances.length).toBeGreaterThan(0);
+      // A multi-case file prints one {case, plan} per case.
+      const parsed = JSON.parse(String(result.stdout)) as { instances: unknown[] } | { case: string; plan: { instances: unknown[] } }[];
+      const plans = Array.isArray(parsed) ? parsed.map((p) => p.plan) : [parsed];
+      for (const plan of plans) expect(plan.instances.length, file).toBeGreaterThan(0);
     }
+  });
+
+  it("plans each case of a multi-case file, or the one --case names", async () => {
+    const all = await bench(["plan", "scenarios/quickstart.yaml", "--json"]);
+    const cases = JSON.parse(String(all.stdout)) as { case: string; plan: { mig: unknown; schedule: string } }[];
+    expect(cases.map((c) => [c.case, c.plan.mig !== null, c.plan.schedule])).toEqual([
+      ["quickstart-mig-7x1g", true, "parallel"],
+      ["quickstart-nomig-7-parallel", false, "parallel"],
+      ["quickstart-nomig-7-serial", false, "serial"],
+    ]);
+    const one = await bench(["plan", "scenarios/quickstart.yaml", "--case", "quickstart-nomig-7-serial"]);
+    expect(String(one.stdout)).toContain("Schedule: serial");
+    const typo = await bench(["plan", "scenarios/quickstart.yaml", "--case", "quickstart-nomig-7-seria"]);
+    expect(typo.exitCode).toBe(2);
+    expect(String(typo.stderr)).toContain('no case named "quickstart-nomig-7-seria"; did you mean "quickstart-nomig-7-serial"?');
   });
 
   it("places the mixed layout's 3g at slot 4 and creates it first", async () => {

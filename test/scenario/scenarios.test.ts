@@ -17,7 +17,7 @@ describe("the scenarios shipped in scenarios/", () => {
     const studyCases = ["table1-mig-7x1g", "table1-nomig-7-parallel", "table1-nomig-7-serial", "table2-nomig-7-serial",
       "table2-mig-1x1g-serial", "table2-mig-7x1g-parallel", "mixed-3g-4x1g", "two-level"];
     for (const gpu of ["a100-40gb", "h100-80gb"]) for (const c of studyCases) expect(names).toContain(join(gpu, `${c}.yaml`));
-    expect(names).toEqual(expect.arrayContaining(["t4/table1-serial.yaml", "t4/table2-serial.yaml", "quickstart.yaml", "quickstart-serial.yaml"]));
+    expect(names).toEqual(expect.arrayContaining(["t4/table1-serial.yaml", "t4/table2-serial.yaml", "quickstart.yaml", "quickstart-mig.yaml", "quickstart-serial.yaml"]));
   });
 
   it.each(files.map((f) => [relative(repo, f), f]))("%s loads without problems", async (_name, file) => {

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { loadOrFail } from "../load.js";
+import { loadCasesOrFail } from "../load.js";
 import type { CommandFactory } from "./types.js";
 
 export const runCommand: CommandFactory = (setExit) => ({
@@ -7,7 +7,8 @@ export const runCommand: CommandFactory = (setExit) => ({
   describe: "Run a scenario: partition, launch, collect, restore; prints the study-style table and the run directory",
   builder: (y) =>
     y
-      .positional("file", { type: "string", demandOption: true, describe: "Scenario YAML file" })
+      .positional("file", { type: "string", demandOption: true, describe: "Scenario YAML file (one case, or several under cases:)" })
+      .option("case", { type: "string", describe: "Run only this case of a multi-case file" })
       .option("gpu", { type: "string", describe: "sim:MODEL for the simulated GPU, real for nvidia-smi; default: real when present, else simulated" })
       .option("runtime", { type: "string", choices: ["process", "docker"], default: "process", describe: "How workloads are launched" })
       .option("out", { type: "string", default: "results", describe: "Folder that receives the run directory" })
@@ -15,7 +16,8 @@ export const runCommand: CommandFactory = (setExit) => ({
       .option("allow-gpu-reset", { type: "boolean", default: false, describe: "Reset the GPU when a MIG mode change is pending (never done without this flag)" })
       .option("wait-lock", { type: "boolean", default: false, describe: "Wait while another run holds the GPU, instead of stopping" }),
   handler: async (args) => {
-    const scenario = await loadOrFail(args.file as string);
+    const cases = await loadCasesOrFail(args.file as string, args.case as string | undefined);
+    const scenario = cases[0]!;
     const { parseGpuFlag } = await import("../../runner/gpu-target.js");
     const gpu = parseGpuFlag(args.gpu as string | undefined, scenario.model.id);
     const { runScenario } = await import("../../runner/index.js");
@@ -41,21 +43,31 @@ export const runCommand: CommandFactory = (setExit) => ({
     const onTerm = (): void => onSignal("SIGTERM");
     process.on("SIGINT", onInt);
     process.on("SIGTERM", onTerm);
+    const options = {
+      gpu,
+      runtime: args.runtime as string,
+      resultsRoot: path.resolve(args.out as string),
+      command: process.argv.slice(1),
+      signal: controller.signal,
+      progress: (line: string) => view.line(line),
+      events: view.event.bind(view),
+      cleanup,
+      anyGpu: args["any-gpu"] as boolean,
+      allowGpuReset: args["allow-gpu-reset"] as boolean,
+      waitLock: args["wait-lock"] as boolean,
+    };
     try {
-      const outcome = await runScenario({
-        scenario,
-        gpu,
-        runtime: args.runtime as string,
-        resultsRoot: path.resolve(args.out as string),
-        command: process.argv.slice(1),
-        signal: controller.signal,
-        progress: (line) => view.line(line),
-        events: (event) => view.event(event),
-        cleanup,
-        anyGpu: args["any-gpu"] as boolean,
-        allowGpuReset: args["allow-gpu-reset"] as boolean,
-        waitLock: args["wait-lock"] as boolean,
-      });
+      if (cases.length > 1 || (scenario.study !== undefined && args.case === undefined)) {
+        const { runStudy } = await import("../../runner/study.js");
+        const study = await runStudy({ ...options, cases });
+        view.close();
+        const { writeStudyReports } = await import("../study-report.js");
+        process.stdout.write(await writeStudyReports(study));
+        process.stdout.write(`${study.dir}\n`);
+        setExit(study.exitCode);
+        return;
+      }
+      const outcome = await runScenario({ ...options, scenario });
       view.close();
       if (outcome.manifest.executions.length > 0) process.stdout.write(renderMarkdown(studyTable(outcome.manifest)) + "\n");
       if (!outcome.manifest.validity.valid) {

@@ -94,7 +94,7 @@ describe.each(CASES)("killed at every step, then bench cleanup: $name", ({ scena
 
 describe("the per-GPU lock", () => {
   it("refuses a second session on the same GPU, naming the first; --wait-lock waits for it", async () => {
-    const { wanted } = await wantedOfScenario("scenarios/quickstart.yaml");
+    const { wanted } = await wantedOfScenario("scenarios/quickstart-mig.yaml");
     const host = makeHost("A100-SXM4-40GB");
     const first = await PartitionSession.open({ smi: host.smi, root: host.root, gpuIndex: 0, runId: "first-run", purpose: "run", command: ["bench", "run", "a.yaml"] });
     await first.apply(wanted);
@@ -138,7 +138,7 @@ describe("the per-GPU lock", () => {
   });
 
   it("leaves a live run's journal and lock alone, and a lock from another host", async () => {
-    const { wanted } = await wantedOfScenario("scenarios/quickstart.yaml");
+    const { wanted } = await wantedOfScenario("scenarios/quickstart-mig.yaml");
     const host = makeHost("A100-SXM4-40GB");
     const live = await PartitionSession.open({ smi: host.smi, root: host.root, gpuIndex: 0, runId: "live-run", purpose: "run" });
     await live.apply(wanted);

@@ -191,7 +191,7 @@ describe("preflight stops with exit 3 and the GPU untouched", () => {
   ];
   for (const c of cases) {
     it(c.name, async () => {
-      const { wanted } = await wantedOfScenario("scenarios/quickstart.yaml");
+      const { wanted } = await wantedOfScenario("scenarios/quickstart-mig.yaml");
       const host = makeHost("A100-SXM4-40GB", { change: c.change });
       const before = gpusOf(host);
       const outcome = await lifecycle(host, wanted);
@@ -221,7 +221,7 @@ describe("pending MIG mode, reported honestly", () => {
   };
 
   it("without --allow-gpu-reset: stops, quotes the driver, never resets, puts the mode back", async () => {
-    const { wanted } = await wantedOfScenario("scenarios/quickstart.yaml");
+    const { wanted } = await wantedOfScenario("scenarios/quickstart-mig.yaml");
     const host = makeHost("A100-SXM4-40GB", { change: needsReset() });
     const outcome = await lifecycle(host, wanted);
     expect(outcome.error?.message).toMatch(/Enabling MIG on GPU 0 is pending until a GPU reset or a reboot:\nWarning: MIG mode is in pending enable state for GPU 00000000:07:00\.0:Not Supported\nReboot the system or try nvidia-smi --gpu-reset/);
@@ -232,7 +232,7 @@ describe("pending MIG mode, reported honestly", () => {
   });
 
   it("with --allow-gpu-reset: resets to enable, runs, resets again to restore", async () => {
-    const { wanted } = await wantedOfScenario("scenarios/quickstart.yaml");
+    const { wanted } = await wantedOfScenario("scenarios/quickstart-mig.yaml");
     const host = makeHost("A100-SXM4-40GB", { change: needsReset() });
     const outcome = await lifecycle(host, wanted, { allowGpuReset: true });
     expect(outcome.error).toBeUndefined();
@@ -242,7 +242,7 @@ describe("pending MIG mode, reported honestly", () => {
   });
 
   it("with --allow-gpu-reset where resets are refused (a VM): the driver's words, the mode put back", async () => {
-    const { wanted } = await wantedOfScenario("scenarios/quickstart.yaml");
+    const { wanted } = await wantedOfScenario("scenarios/quickstart-mig.yaml");
     const host = makeHost("A100-SXM4-40GB", { change: needsReset(false) });
     const outcome = await lifecycle(host, wanted, { allowGpuReset: true });
     expect(outcome.error?.message).toMatch(/Resetting GPU 00000000:07:00\.0 is not supported\./);
