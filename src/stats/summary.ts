@@ -1,5 +1,6 @@
-/** Descriptive statistics of repeated measurements, with a confidence interval for their mean. */
+/** Descriptive statistics of repeated measurements, with confidence intervals for their mean and median. */
 import { max, mean, median, min, sampleStandardDeviation } from "simple-statistics";
+import { medianInterval } from "./median-interval.js";
 
 export interface Summary {
   readonly n: number;
@@ -13,6 +14,8 @@ export interface Summary {
   readonly cv: number;
   /** 95% t-interval of the mean; only when n ≥ 2. */
   readonly ci95?: readonly [number, number];
+  /** 95% order-statistic interval of the median (`medianInterval`); only when n ≥ 6, the least that reaches 95%. */
+  readonly medianCi95?: readonly [number, number];
 }
 
 /**
@@ -62,5 +65,6 @@ export function summarize(values: readonly number[]): Summary {
   const base = { n, mean: m, median: median(xs), stddev, min: lo, max: hi, cv };
   if (n < 2) return base;
   const half = tCritical95(n - 1) * (stddev / Math.sqrt(n));
-  return { ...base, ci95: [m - half, m + half] };
+  const medianCi95 = medianInterval(xs);
+  return { ...base, ci95: [m - half, m + half], ...(medianCi95 ? { medianCi95 } : {}) };
 }

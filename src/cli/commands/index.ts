@@ -1,4 +1,5 @@
 import { cleanupCommand } from "./cleanup.js";
+import { compareCommand } from "./compare.js";
 import { gpusCommand } from "./gpus.js";
 import { importCommand } from "./import.js";
 import { parseCommand } from "./parse.js";
@@ -18,6 +19,7 @@ export const COMMANDS: readonly CommandFactory[] = [
   validateCommand,
   planCommand,
   reportCommand,
+  compareCommand,
   parseCommand,
   importCommand,
   profilesCommand,
