@@ -78,7 +78,11 @@ describe("bench import of the study's tables", () => {
     const result = await bench(["report", ...all, "--format", "json"]);
     expect(result.exitCode, String(result.stderr)).toBe(0);
     type Cell = { kind: string; mean?: number };
-    const models = JSON.parse(String(result.stdout)) as { runId: string; notice: string; origin: string; rows: { role: MetricRole; cells: Cell[]; aggregate: { mean: number; kind: string } | null }[]; notes: string[] }[];
+    type Table = { runId: string; notice: string; origin: string; rows: { role: MetricRole; cells: Cell[]; aggregate: { mean: number; kind: string } | null }[]; notes: string[] };
+    const report = JSON.parse(String(result.stdout)) as { notice: string; cases: { table: Table }[] };
+    expect(report.notice).toMatch(/^Imported: /);
+    const models = report.cases.map((c) => c.table);
+    expect(models).toHaveLength(dirs.size);
     const disagreements: string[] = [];
     for (const model of models) {
       const id = CASES.find(([caseId]) => model.runId.includes(`-${caseId}-`))?.[0] as string;

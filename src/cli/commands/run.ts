@@ -62,7 +62,9 @@ export const runCommand: CommandFactory = (setExit) => ({
         const study = await runStudy({ ...options, cases });
         view.close();
         const { writeStudyReports } = await import("../study-report.js");
-        process.stdout.write(await writeStudyReports(study));
+        const reports = await writeStudyReports(study);
+        process.stdout.write(reports.markdown);
+        for (const name of Object.values(reports.files)) process.stderr.write(`bench: report: ${path.join(study.dir, name)}\n`);
         process.stdout.write(`${study.dir}\n`);
         setExit(study.exitCode);
         return;

@@ -1,0 +1,119 @@
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { compile, type TopLevelSpec } from "vega-lite";
+import { buildCharts } from "../../src/report/charts/index.js";
+import { renderChartSvg } from "../../src/report/html/svg.js";
+import type { ChartSpec } from "../../src/report/model.js";
+import { HOSTILE, hostileModel, seedTable1Model } from "./render-fixtures.js";
+
+const withoutCharts = <T extends { charts: unknown }>({ charts: _charts, ...rest }: T): Omit<T, "charts"> => rest;
+const byId = (charts: readonly ChartSpec[], id: string): ChartSpec => {
+  const chart = charts.find((c) => c.id === id);
+  if (!chart) throw new Error(`no chart ${id} among ${charts.map((c) => c.id).join(", ")}`);
+  return chart;
+};
+/**
+ * The SVG's markup, tag by tag: every tag an SVG drawing element with well-quoted attributes, every `<`
+ * starting a tag. A label that broke out of its text or attribute would show up as a foreign tag or attribute.
+ */
+function markupProblems(svg: string): string[] {
+  const tags = svg.match(/<[^>]*>?/g) ?? [];
+  const wellFormed = /^<\/?(svg|g|path|rect|line|text|tspan|title|desc|circle|defs|clipPath)(\s+[\w:-]+="[^"<]*")*\s*\/?>$/;
+  return tags.filter((t) => !wellFormed.test(t));
+}
+
+/** Every inline data row of a spec, whatever layer or panel holds it. */
+function dataRows(spec: unknown): Record<string, unknown>[] {
+  if (Array.isArray(spec)) return spec.flatMap(dataRows);
+  if (spec === null || typeof spec !== "object") return [];
+  const rows: Record<string, unknown>[] = [];
+  for (const [key, value] of Object.entries(spec)) {
+    if (key === "data" && value && typeof value === "object" && "values" in value && Array.isArray(value.values)) rows.push(...(value.values as Record<string, unknown>[]));
+    else rows.push(...dataRows(value));
+  }
+  return rows;
+}
+
+describe("buildCharts", () => {
+  test("the study's Table 1 gives the speedup (Figure 7) and aggregate (Figure 8) charts, and nothing without data", () => {
+    const charts = buildCharts(withoutCharts(seedTable1Model()));
+    // One value per instance (no spread), no latency samples, no telemetry: no such charts.
+    expect(charts.map((c) => c.id)).toEqual(["speedups", "case-aggregates"]);
+    const speedups = dataRows(byId(charts, "speedups").spec).filter((r) => "speedup" in r);
+    expect(speedups.filter((r) => r.metric === "time").map((r) => r.text)).toEqual(["1.48x", "1.87x", "4.77x"]);
+    expect(speedups.filter((r) => r.metric === "throughput").map((r) => r.text)).toEqual(["1.48x", "1.87x", "4.77x"]);
+    expect(speedups[0]?.comparison).toBe("vs A100 no MIG: 7 models in 7 containers simultaneously");
+    // No interval (one repetition) and the published speedups round to the recomputed ones: no extra layers.
+    expect(JSON.stringify(byId(charts, "speedups").spec)).not.toMatch(/"low":\d|diamond/);
+    const aggregates = dataRows(byId(charts, "case-aggregates").spec).map((r) => r.text);
+    expect(aggregates).toEqual(expect.arrayContaining(["5539.02 (Avg)", "224.04 (Total)", "8207.05 (Avg)", "10360.54 (Total)", "47.01 (Avg)"]));
+  });
+
+  test("every kind appears where its data is: intervals, published marks, instances, latency, telemetry per field", () => {
+    const charts = buildCharts(withoutCharts(hostileModel()));
+    expect(charts.map((c) => c.id)).toEqual([
+      "speedups",
+      "case-aggregates",
+      "instances:measured-case",
+      "latency:measured-case",
+      "telemetry:measured-case:utilization_gpu_pct",
+      "telemetry:measured-case:power_draw_w",
+    ]);
+    const speedupRows = dataRows(byId(charts, "speedups").spec);
+    expect(speedupRows).toContainEqual(expect.objectContaining({ low: 1.5, high: 2.6 }));
+    expect(speedupRows).toContainEqual(expect.objectContaining({ published: 1.9 }));
+    const instanceRows = dataRows(byId(charts, "instances:measured-case").spec);
+    expect(instanceRows.filter((r) => r.outlier === "outlier").map((r) => r.value)).toEqual([30]);
+    expect(instanceRows).toContainEqual(expect.objectContaining({ mean: 15.75 }));
+    const cdf = dataRows(byId(charts, "latency:measured-case").spec).filter((r) => !("percentile" in r));
+    expect(cdf.map((r) => r.fraction)).toEqual([0, 1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6, 1]);
+    expect(dataRows(byId(charts, "telemetry:measured-case:power_draw_w").spec).map((r) => r.value)).toEqual([60, 310, 330, 120]);
+  });
+
+  test("an empty model has no charts", () => {
+    const model = withoutCharts(hostileModel());
+    expect(buildCharts({ ...model, cases: [], speedups: [] })).toEqual([]);
+  });
+});
+
+describe("rendering to SVG", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  test("every chart compiles with vega-lite and renders an SVG showing its data", async () => {
+    const charts = [...seedTable1Model().charts, ...hostileModel().charts];
+    for (const chart of charts) {
+      expect(() => compile(chart.spec as unknown as TopLevelSpec), chart.id).not.toThrow();
+      const svg = await renderChartSvg(chart.spec);
+      expect(svg, chart.id).toMatch(/^<svg [^>]*class="marks"/);
+      expect(svg.match(/<path|<line|<rect/g)?.length ?? 0, chart.id).toBeGreaterThan(5);
+    }
+    const speedups = await renderChartSvg(byId(seedTable1Model().charts, "speedups").spec);
+    for (const label of ["1.48x", "1.87x", "4.77x"]) expect(speedups).toContain(`>${label}</text>`);
+  });
+
+  test("hostile labels stay text inside the SVG", async () => {
+    const fetch = vi.spyOn(globalThis, "fetch");
+    // The check itself catches a label that breaks out of an attribute or a text node.
+    expect(markupProblems(`<svg><text aria-label="a "quotes" b">x</text></svg>`)).not.toEqual([]);
+    expect(markupProblems(`<svg><text>x<script>alert(1)</script></text></svg>`)).not.toEqual([]);
+    // The specs carry the raw labels (escaping is the renderer's job)...
+    expect(dataRows(byId(hostileModel().charts, "instances:measured-case").spec).some((r) => String(r.instance).includes(HOSTILE))).toBe(true);
+    for (const chart of hostileModel().charts) {
+      const svg = await renderChartSvg(chart.spec);
+      expect(markupProblems(svg), chart.id).toEqual([]);
+      expect(svg.match(/<\/svg>/g), chart.id).toHaveLength(1);
+      expect(svg.endsWith("</svg>")).toBe(true);
+    }
+    // ...and the SVG shows them as escaped text.
+    const instances = await renderChartSvg(byId(hostileModel().charts, "instances:measured-case").spec);
+    expect(instances).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(instances).toContain("&amp; &lt;/svg&gt;");
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  test("a spec that asks for external data fails without any request, and the page carries no namespace URLs", async () => {
+    const fetch = vi.spyOn(globalThis, "fetch");
+    await expect(renderChartSvg({ data: { url: "http://127.0.0.1:9/data.json" }, mark: "point", encoding: { x: { field: "a", type: "quantitative" } } })).rejects.toThrow(/127\.0\.0\.1:9\/data\.json/);
+    expect(fetch).not.toHaveBeenCalled();
+    expect(await renderChartSvg(byId(seedTable1Model().charts, "speedups").spec)).not.toMatch(/https?:/);
+  });
+});
