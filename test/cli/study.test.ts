@@ -7,7 +7,6 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { readSimState } from "../../src/gpu/sim/index.js";
 import { readRun, readStudyIndex } from "../../src/results/index.js";
 import { bench, benchBin, root, tempDir } from "./helpers.js";
 
