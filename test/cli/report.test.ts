@@ -148,6 +148,29 @@ describe("bench report of the committed study-a100 definition", () => {
   });
 });
 
+describe("bench report of the committed quickstart definition", () => {
+  it("finds the quickstart's cases inside a study directory under ../results", async () => {
+    const dir = tempDir("quickstart-def");
+    mkdirSync(path.join(dir, "reports"));
+    copyFileSync("reports/quickstart.yaml", path.join(dir, "reports", "quickstart.yaml"));
+    const study = path.join(dir, "results", "20261125-120000-quickstart-ab12");
+    const cases = [
+      ["quickstart-mig-7x1g", TABLE1.mig],
+      ["quickstart-nomig-7-parallel", TABLE1.noMigParallel],
+      ["quickstart-nomig-7-serial", TABLE1.noMigSerial],
+    ] as const;
+    for (const [name, figures] of cases) {
+      const metrics = Object.fromEntries(figures.rows.map((r) => [r.role, { key: r.role, unit: r.unit, value: (_rep: number, col: number) => r.values[col - 1] as number }]));
+      writeRun(study, makeManifest({ name, schedule: figures.schedule, mig: figures.schedule === "parallel", metrics }));
+    }
+    const r = await bench(["report", path.join(dir, "reports", "quickstart.yaml")]);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const md = stdout(r);
+    expect(md).toMatch(/\| quickstart-mig-7x1g \| quickstart-nomig-7-serial \| time \| 1\.87x \|/);
+    expect(md).toMatch(/\| quickstart-mig-7x1g \| quickstart-nomig-7-parallel \| throughput \| 1\.48x \|/);
+  });
+});
+
 describe("bench report refuses bad input", () => {
   const refuse = async (args: string[], expected: string | RegExp): Promise<void> => {
     const dir = tempDir("report-bad");
