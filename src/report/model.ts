@@ -5,7 +5,7 @@
  */
 import type { RunManifest } from "../results/index.js";
 import type { MetricRole } from "../scenario/schema.js";
-import type { Summary } from "../stats/index.js";
+import type { LatencyPercentiles, Summary } from "../stats/index.js";
 import type { StudyTable } from "./study-table.js";
 
 /** Where a case's figures came from. */
@@ -26,14 +26,8 @@ export interface InstanceMetricStats {
 }
 
 /** Request latencies from raw samples (ms), where a workload logs them. */
-export interface LatencyDistribution {
+export interface LatencyDistribution extends LatencyPercentiles {
   readonly instanceId: string;
-  readonly count: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p95: number;
-  readonly p99: number;
-  readonly max: number;
   /** A bounded, evenly spaced subset of the sorted samples, for the distribution chart. */
   readonly sample: readonly number[];
 }
