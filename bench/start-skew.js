@@ -1,59 +1,92 @@
 #!/usr/bin/env node
-// Start skew of a group of seven (`node bench/start-skew.js [trials]`, after `npm run build`): how far
-// apart seven cpu-matmul copies start, and print their first line, as processes and as containers with
-// and without the start gate (when a Docker engine answers and test/docker/build-test-image.sh built
-// migbench-test:local). Medians and maxima over the trials; informative, never failing.
-import { mkdtempSync } from "node:fs";
+// Start skew of a group of seven: how far apart their first log lines come, through the runtimes' own
+// runGroup (processes; containers behind the start gate when a Docker engine answers and
+// test/docker/build-test-image.sh built migbench-test:local), against the same seven spawned directly by
+// bench/direct-launch.js (processes, or seven `docker run`). Two workloads: `sh` printing at once (the
+// harness's own skew) and cpu-matmul (Node's start-up under seven-way contention for the cores on top).
+// Part of `npm run bench`; alone: `node bench/start-skew.js [trials]` after `npm run build`.
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { pathToFileURL } from "node:url";
 import { createDockerRuntime, createProcessRuntime, groupSkew } from "../dist/runtime/index.js";
 import { connectEngine } from "../dist/runtime/docker/index.js";
+import { fmt, median, root, row, skipped, timed } from "./lib.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const trials = Number(process.argv[2] ?? 5);
-const dir = mkdtempSync(path.join(tmpdir(), "migbench-skew-"));
-const args = ["--seconds", "0.3", "--warmup-seconds", "0.05"];
+const COPIES = 7;
+const IMAGE = "migbench-test:local";
+const workloads = {
+  sh: { host: ["/bin/sh", "-c", "echo ready; sleep 0.3"], container: ["/bin/sh", "-c", "echo ready; sleep 0.3"] },
+  "cpu-matmul": {
+    host: [process.execPath, path.join(root, "workloads/cpu-matmul/main.js"), "--seconds", "0.3", "--warmup-seconds", "0"],
+    container: ["node", "/opt/migbench/workloads/cpu-matmul/main.js", "--seconds", "0.3", "--warmup-seconds", "0"],
+  },
+};
 
-const specs = (kind, trial, command, image) =>
-  Array.from({ length: 7 }, (_, i) => ({
-    instanceId: `${kind}${trial}.${i + 1}`,
+const specs = (dir, label, trial, command, image) =>
+  Array.from({ length: COPIES }, (_, i) => ({
+    instanceId: `${label}${trial}.${i + 1}`,
     command,
     cwd: root,
     env: {},
     device: { kind: "mig", uuid: `MIG-00000000-0000-5000-8000-00000000000${i}` },
-    logFile: path.join(dir, `${kind}${trial}.${i + 1}.log`),
+    logFile: path.join(dir, `${label}${trial}.${i + 1}.log`),
     ...(image ? { image } : {}),
   }));
 
-const summary = (values) => {
-  const sorted = values.filter((v) => v !== null).sort((a, b) => a - b);
-  return sorted.length === 0 ? "n/a" : `median ${sorted[Math.floor(sorted.length / 2)]} ms, max ${sorted.at(-1)} ms`;
-};
-
-async function measure(label, runtime, make) {
+async function harnessSkews(runtime, trials, make) {
   const skews = [];
   for (let t = 0; t < trials; t++) {
     const outcomes = await runtime.runGroup(make(t));
     const bad = outcomes.filter((o) => o.status !== "ok");
-    if (bad.length > 0) throw new Error(`${label}: ${bad.map((o) => `${o.instanceId} ${o.status} ${o.message ?? ""}`).join("; ")}`);
-    skews.push(groupSkew(outcomes));
+    if (bad.length > 0) throw new Error(bad.map((o) => `${o.instanceId} ${o.status} ${o.message ?? ""}`).join("; "));
+    skews.push(groupSkew(outcomes).firstOutputSkewMs);
   }
-  console.log(`${label.padEnd(28)} start skew ${summary(skews.map((s) => s.startSkewMs)).padEnd(26)} first-output skew ${summary(skews.map((s) => s.firstOutputSkewMs))}`);
+  return skews;
 }
 
-await measure("7 processes", createProcessRuntime(), (t) => specs("p", t, [process.execPath, path.join(root, "workloads/cpu-matmul/main.js"), ...args]));
-const engine = await connectEngine()
-  .version()
-  .then(() => true, () => false);
-if (engine) {
-  for (const startGate of [true, false]) {
-    const runtime = createDockerRuntime({ runId: "bench-start-skew", gpuAccess: "env-only", startGate });
-    await runtime.preflight(["migbench-test:local"]);
-    const label = `7 containers, ${startGate ? "start gate" : "no gate"}`;
-    await measure(label, runtime, (t) => specs("c", t, ["node", "/opt/migbench/workloads/cpu-matmul/main.js", ...args], "migbench-test:local"));
+async function directSkews(trials, command) {
+  const skews = [];
+  for (let t = 0; t < trials; t++) {
+    const { result } = await timed(process.execPath, [path.join(root, "bench", "direct-launch.js"), String(COPIES), "--", ...command]);
+    const times = JSON.parse(String(result.stdout)).runs.map((r) => r.firstOutputAt);
+    skews.push(Math.max(...times) - Math.min(...times));
   }
-} else {
-  console.log("7 containers                  skipped: no Docker engine (DOCKER_HOST; .ci/start-dockerd.sh starts one)");
+  return skews;
 }
-console.log(`(${trials} trials each; machine: ${process.platform} ${process.arch}, node ${process.version})`);
+
+const engineAnswers = () =>
+  connectEngine()
+    .version()
+    .then(() => true, () => false);
+
+export async function startSkew({ quick, trials = quick ? 3 : 9 }) {
+  const dir = mkdtempSync(path.join(tmpdir(), "migbench-skew-"));
+  const rows = [];
+  try {
+    const processes = createProcessRuntime();
+    for (const [name, { host }] of Object.entries(workloads)) {
+      const harness = median(await harnessSkews(processes, trials, (t) => specs(dir, `p-${name}-`, t, host)));
+      const direct = median(await directSkews(trials, host));
+      rows.push(row(`start skew, 7 processes, ${name} (first log line)`, `direct spawn: ${fmt.ms(direct)}`, fmt.ms(harness), "<= 20 ms", harness <= 20, `median of ${trials}`));
+    }
+    if (!(await engineAnswers())) {
+      rows.push(skipped("start skew, 7 containers (first log line)", "<= 100 ms", "no Docker engine answers (DOCKER_HOST; .ci/start-dockerd.sh starts one)"));
+      return rows;
+    }
+    const containers = createDockerRuntime({ runId: "bench-start-skew", gpuAccess: "env-only", startGate: true });
+    await containers.preflight([IMAGE]);
+    for (const [name, { container }] of Object.entries(workloads)) {
+      const harness = median(await harnessSkews(containers, trials, (t) => specs(dir, `c-${name}-`, t, container, IMAGE)));
+      const direct = median(await directSkews(trials, ["docker", "run", "--rm", IMAGE, ...container]));
+      rows.push(row(`start skew, 7 containers, ${name} (first log line)`, `7 docker run: ${fmt.ms(direct)}`, fmt.ms(harness), "<= 100 ms", harness <= 100, `median of ${trials}, start gate`));
+    }
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  for (const r of await startSkew({ quick: false, trials: Number(process.argv[2] ?? 9) })) console.log(`${r.what.padEnd(52)} ${r.measured.padEnd(10)} reference ${r.reference.padEnd(22)} target ${r.target} ${r.verdict}`);
+}

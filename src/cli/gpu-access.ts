@@ -5,12 +5,16 @@
 import path from "node:path";
 import type { Argv } from "yargs";
 import { EnvironmentError, InputError } from "../errors.js";
-import { NvidiaSmi, NvidiaSmiError } from "../gpu/nvidia-smi/index.js";
+// The driver module (execa, zod schemas) loads only when a command reaches the GPU: `bench --help` and the
+// other commands start without it (docs/performance.md, CLI start).
+import { NvidiaSmiError } from "../gpu/nvidia-smi/errors.js";
+import type { NvidiaSmi } from "../gpu/nvidia-smi/index.js";
 
 export const withGpuOptions = <T>(y: Argv<T>): Argv<T> =>
   y.option("sim", { type: "boolean", default: false, describe: "Use the simulated nvidia-smi (state file from MIGBENCH_SIM_STATE)" });
 
 export async function driverFor(args: Readonly<Record<string, unknown>>): Promise<NvidiaSmi> {
+  const { NvidiaSmi } = await import("../gpu/nvidia-smi/index.js");
   if (args.sim !== true) return new NvidiaSmi();
   if (!process.env.MIGBENCH_SIM_STATE) throw new InputError("--sim needs MIGBENCH_SIM_STATE: create a state with `bench sim init --model MODEL --state FILE` and export its path");
   const { simBinDir } = await import("../gpu/sim/index.js");

@@ -11,12 +11,23 @@ import type { FinalValue, ParseProblem, ParseResult, Sample, SessionOptions } fr
  */
 export const MAX_PROBLEMS = 200;
 
+/**
+ * Nor through the names it gives: a log that prints a new metric name on every line (`{"k1": 1}`,
+ * `{"k2": 1}`, ...) would grow the final values, in memory and in metrics/*.json, with every line (45 MB
+ * of heap per 200,000 names). Past this many names, new ones are still sampled but get no final value.
+ */
+export const MAX_METRIC_NAMES = 10_000;
+
 export class SampleCollector {
   private readonly samples: Sample[] = [];
-  // A Map, not an object: metric names come from logs and may be "__proto__" or "constructor".
-  private readonly final = new Map<string, FinalValue>();
+  // A Map, not an object: metric names come from logs and may be "__proto__" or "constructor". Each
+  // metric's entry is updated in place with the number of the sample that last set it (`seq`), so that a
+  // sample costs no allocation here; `result` orders the metrics by it.
+  private readonly last = new Map<string, { value: number | null; unit: string | undefined; line: number; seq: number }>();
   private readonly problems: ParseProblem[] = [];
   private droppedProblems = 0;
+  /** Samples of names beyond MAX_METRIC_NAMES, and the line of the first. */
+  private readonly unnamed = { samples: 0, line: 0 };
   private readonly onSample: ((sample: Sample) => void) | undefined;
   private readonly keep: boolean;
   private count = 0;
@@ -33,14 +44,39 @@ export class SampleCollector {
     return this.count;
   }
 
+  /** False when nobody keeps or receives samples: a parser may then call `addValue` and build none. */
+  get wantsSamples(): boolean {
+    return this.keep || this.onSample !== undefined;
+  }
+
   add(sample: Sample): void {
-    this.count++;
     if (this.keep) this.samples.push(sample);
     this.onSample?.(sample);
-    const final = finalOf(sample);
-    // Re-insert so that the final table lists metrics in the order of their last appearance.
-    this.final.delete(sample.name);
-    this.final.set(sample.name, final);
+    this.addValue(sample.name, sample.value, sample.unit, sample.line);
+  }
+
+  /** A sample's effect on the counts and final values, without the sample. */
+  addValue(name: string, value: number | null, unit: string | undefined, line: number): void {
+    this.count++;
+    const last = this.last.get(name);
+    if (last === undefined) {
+      if (this.last.size >= MAX_METRIC_NAMES) {
+        if (this.unnamed.samples++ === 0) this.unnamed.line = line;
+        return;
+      }
+      this.last.set(name, { value, unit, line, seq: this.count });
+    } else {
+      last.value = value;
+      last.unit = unit;
+      last.line = line;
+      last.seq = this.count;
+    }
+  }
+
+  /** The last value of each metric, in the order of their last appearance. */
+  private finals(): Map<string, FinalValue> {
+    const entries = [...this.last].sort((a, b) => a[1].seq - b[1].seq);
+    return new Map(entries.map(([name, { value, unit, line }]) => [name, unit === undefined ? { value, line } : { value, line, unit }]));
   }
 
   problem(line: number, message: string): void {
@@ -56,7 +92,7 @@ export class SampleCollector {
         if (unit !== undefined) sample.unit = unit;
       }
     }
-    for (const [name, final] of this.final) {
+    for (const [name, final] of this.last) {
       if (final.unit === undefined) {
         const unit = unitOf(name);
         if (unit !== undefined) final.unit = unit;
@@ -70,6 +106,9 @@ export class SampleCollector {
    */
   result(parser: string, final?: ReadonlyMap<string, FinalValue>): ParseResult {
     const problems = [...this.problems];
+    if (this.unnamed.samples > 0) {
+      problems.push({ line: this.unnamed.line, message: `more than ${MAX_METRIC_NAMES} metric names: ${this.unnamed.samples} samples of later names have no final value` });
+    }
     if (this.droppedProblems > 0) {
       const last = problems[problems.length - 1]?.line ?? 0;
       problems.push({ line: last, message: `${this.droppedProblems} more problems not listed` });
@@ -78,7 +117,7 @@ export class SampleCollector {
       parser,
       samples: [...this.samples],
       sampleCount: this.count,
-      final: Object.fromEntries([...(final ?? this.final)].map(([name, value]) => [name, { ...value }])),
+      final: Object.fromEntries([...(final ?? this.finals())].map(([name, value]) => [name, { ...value }])),
       problems,
       complete: this.complete,
       lines: this.lines,

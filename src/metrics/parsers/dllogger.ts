@@ -81,6 +81,11 @@ class DlloggerSession implements ParserSession {
 
   push(text: string, lineNumber: number, at?: number): void {
     this.out.lines++;
+    // The JSON form as DLLogger writes it, without a regex match per line.
+    if (text.startsWith("DLLL {")) {
+      this.json(text.slice(5), 5, lineNumber, at);
+      return;
+    }
     const prefix = PREFIX.exec(text);
     if (!prefix) return;
     const rest = text.slice(prefix[0].length);
@@ -117,12 +122,15 @@ class DlloggerSession implements ParserSession {
       return;
     }
     const step = jsonStep(record.step);
-    const at = recordTime(record) ?? receivedAt;
-    const entries = Object.entries(data as { [k: string]: JsonValue });
-    for (const [name, value] of entries) {
+    // A record's time only goes into samples: without them (final figures only) it is not worked out.
+    const at = this.out.wantsSamples ? (recordTime(record) ?? receivedAt) : undefined;
+    const values = data as { [k: string]: JsonValue };
+    const names = Object.keys(values);
+    for (const name of names) {
+      const value = values[name];
       if (typeof value === "number") this.add(name, sampleValue(value), this.units.get(name), step, at, line);
     }
-    if (isFinalSummary(step) && entries.length > 0) this.out.complete = true;
+    if (isFinalSummary(step) && names.length > 0) this.out.complete = true;
   }
 
   private console(text: string, line: number, receivedAt: number | undefined): void {
@@ -146,6 +154,10 @@ class DlloggerSession implements ParserSession {
   }
 
   private add(name: string, value: number | null, unit: string | undefined, step: Step | undefined, at: number | undefined, line: number): void {
+    if (!this.out.wantsSamples) {
+      this.out.addValue(name, value, unit, line);
+      return;
+    }
     const sample: Sample = { name, value, line };
     if (unit !== undefined) sample.unit = unit;
     if (step !== undefined) sample.step = step;

@@ -1,0 +1,147 @@
+// Orchestration overhead: a whole `bench run` of seven fixed-time cpu-matmul copies on the
+// simulated A100's seven 1g.5gb devices, against the same seven copies started directly (processes: by
+// bench/direct-launch.js; containers: by seven `docker run` in the background of one shell).
+//
+// Two ratios per runtime: the whole run (CLI process wall time, so partitioning the simulated GPU through
+// its nvidia-smi, telemetry, parsing, writing the run directory and restoring the GPU are all in it), and
+// the workload phase (first instance created to last instance ended, from the manifest, against first
+// spawn to last exit in the reference), which is what the workloads themselves see of the harness.
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { execa } from "execa";
+import { benchBin, fmt, interleaved, median, root, row, skipped, timed } from "./lib.js";
+
+const COPIES = 7;
+const IMAGE = "migbench-test:local";
+const workloadArgs = (seconds) => ["--seconds", String(seconds), "--warmup-seconds", "0"];
+
+function scenarioYaml(name, seconds, runtime) {
+  const command =
+    runtime === "docker"
+      ? ["node", "/opt/migbench/workloads/cpu-matmul/main.js", ...workloadArgs(seconds)]
+      : [process.execPath, path.join(root, "workloads", "cpu-matmul", "main.js"), ...workloadArgs(seconds)];
+  return [
+    `name: ${name}`,
+    "gpu: { model: A100-SXM4-40GB, index: 0 }",
+    "layout:",
+    "  mig: true",
+    "  gpuInstances:",
+    `    - { profile: 1g.5gb, count: ${COPIES} }`,
+    "workloads:",
+    "  cpu-matmul:",
+    ...(runtime === "docker" ? [`    image: ${IMAGE}`] : []),
+    `    command: ${JSON.stringify(command)}`,
+    "    parser: jsonl",
+    "    metrics:",
+    "      time: { key: elapsed_s, unit: s }",
+    "      throughput: { key: items_per_second, unit: items/s }",
+    "run:",
+    "  - { workload: cpu-matmul, on: each-mig-device }",
+    "schedule: parallel",
+    "repetitions: 1",
+    "timeout: 5m",
+    "",
+  ].join("\n");
+}
+
+const spread = (times) => (times.length === 0 ? NaN : Math.max(...times) - Math.min(...times));
+const epoch = (iso) => (iso === null || iso === undefined ? NaN : Date.parse(iso));
+
+/** One `bench run`; its wall time and, from its manifest, the workload phase and first-output skew. */
+async function benchRun(scenarioFile, runtime, tmp, env = {}) {
+  const out = path.join(tmp, "results");
+  const { ms, result } = await timed(process.execPath, [benchBin, "run", scenarioFile, "--gpu", "sim:A100-SXM4-40GB", "--runtime", runtime, "--out", out], {
+    env: { MIGBENCH_STATE_DIR: path.join(tmp, "state"), MIGBENCH_SIM_STATE: undefined, ...env },
+  });
+  const dir = String(result.stdout).trim().split("\n").at(-1);
+  const manifest = JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8"));
+  rmSync(dir, { recursive: true, force: true });
+  const executions = manifest.executions;
+  if (executions.length !== COPIES || executions.some((e) => e.status !== "ok")) throw new Error(`bench run ${runtime}: ${JSON.stringify(manifest.validity)}`);
+  const phase = Math.max(...executions.map((e) => epoch(e.endedAt))) - Math.min(...executions.map((e) => epoch(e.createdAt)));
+  return { ms, phase, firstOutputSkew: manifest.groups?.[0]?.firstOutputSkewMs ?? NaN };
+}
+
+/** The simulated nvidia-smi calls of one run (a diagnostic run, not timed): how many, and their time. */
+async function smiCalls(scenarioFile, runtime, tmp) {
+  const log = path.join(tmp, "smi-calls.jsonl");
+  writeFileSync(log, "");
+  const preload = new URL("./smi-calls-preload.js", import.meta.url).href;
+  await benchRun(scenarioFile, runtime, tmp, { NODE_OPTIONS: `--import=${preload}`, MIGBENCH_BENCH_SMI_LOG: log });
+  const calls = readFileSync(log, "utf8").trim().split("\n").filter(Boolean).map((line) => JSON.parse(line));
+  return { count: calls.length, ms: calls.reduce((sum, c) => sum + c.ms, 0) };
+}
+
+function rows(label, runs, target, whole, phase, sim, skewNote) {
+  const wholeRatio = median(whole.bench) / median(whole.reference);
+  const phaseRatio = median(phase.bench) / median(phase.reference);
+  const simNote = sim ? `; ${sim.count} simulated nvidia-smi calls took ${fmt.s(sim.ms / 1000)} of it` : "";
+  return [
+    row(`orchestration, ${label}: whole run`, `${fmt.s(median(whole.reference) / 1000)}`, `${fmt.s(median(whole.bench) / 1000)}, ${fmt.ratio(wholeRatio)}`, `<= ${target} x`, wholeRatio <= target, `median of ${runs}${simNote}`),
+    row(`orchestration, ${label}: workload phase`, `${fmt.s(median(phase.reference) / 1000)}`, `${fmt.s(median(phase.bench) / 1000)}, ${fmt.ratio(phaseRatio)}`, `<= ${target} x`, phaseRatio <= target, `first instance created to last ended; ${skewNote}`),
+  ];
+}
+
+export async function processOverhead({ quick, tmp }) {
+  const seconds = quick ? 2 : 5;
+  const runs = quick ? 1 : 3;
+  const scenarioFile = path.join(tmp, "overhead-process.yaml");
+  writeFileSync(scenarioFile, scenarioYaml("bench-overhead-process", seconds, "process"));
+  const workload = [process.execPath, path.join(root, "workloads", "cpu-matmul", "main.js"), ...workloadArgs(seconds)];
+  const phase = { bench: [], reference: [] };
+  const skew = { bench: [], reference: [] };
+  const whole = await interleaved(runs, {
+    reference: async () => {
+      const { ms, result } = await timed(process.execPath, [path.join(root, "bench", "direct-launch.js"), String(COPIES), "--", ...workload]);
+      const report = JSON.parse(String(result.stdout));
+      phase.reference.push(Math.max(...report.runs.map((r) => r.exitedAt)) - report.spawnedAt);
+      skew.reference.push(spread(report.runs.map((r) => r.firstOutputAt)));
+      return ms;
+    },
+    bench: async () => {
+      const run = await benchRun(scenarioFile, "process", tmp);
+      phase.bench.push(run.phase);
+      skew.bench.push(run.firstOutputSkew);
+      return run.ms;
+    },
+  });
+  const sim = await smiCalls(scenarioFile, "process", tmp);
+  const skewNote = `first-output skew ${fmt.ms(median(skew.bench))} (direct: ${fmt.ms(median(skew.reference))})`;
+  return rows(`7 processes, ${seconds} s workloads`, runs, 1.05, whole, phase, sim, skewNote);
+}
+
+async function engineAnswers() {
+  const result = await execa("docker", ["version", "--format", "{{.Server.Version}}"], { reject: false, timeout: 15_000 }).catch(() => null);
+  if (!result || result.exitCode !== 0) return "no Docker engine answers (DOCKER_HOST; .ci/start-dockerd.sh starts one)";
+  const image = await execa("docker", ["image", "inspect", IMAGE], { reject: false, timeout: 15_000 });
+  if (image.exitCode !== 0) return `no image ${IMAGE} (test/docker/build-test-image.sh builds it)`;
+  return null;
+}
+
+export async function dockerOverhead({ quick, tmp }) {
+  const seconds = quick ? 2 : 5;
+  const runs = quick ? 1 : 3;
+  const why = await engineAnswers();
+  if (why) return [skipped("orchestration, 7 containers", "<= 1.10 x", why)];
+  const scenarioFile = path.join(tmp, "overhead-docker.yaml");
+  writeFileSync(scenarioFile, scenarioYaml("bench-overhead-docker", seconds, "docker"));
+  // A fixed benchmark script, not built from input: seven `docker run` in the background, then wait.
+  const oneRun = `docker run --rm ${IMAGE} node /opt/migbench/workloads/cpu-matmul/main.js ${workloadArgs(seconds).join(" ")} >/dev/null`;
+  const script = `${Array.from({ length: COPIES }, () => `${oneRun} &`).join(" ")} wait`;
+  const phase = { bench: [], reference: [] };
+  const skew = [];
+  const whole = await interleaved(runs, {
+    reference: async () => {
+      const { ms } = await timed("sh", ["-c", script]);
+      phase.reference.push(ms);
+      return ms;
+    },
+    bench: async () => {
+      const run = await benchRun(scenarioFile, "docker", tmp);
+      phase.bench.push(run.phase);
+      skew.push(run.firstOutputSkew);
+      return run.ms;
+    },
+  });
+  return rows(`7 containers, ${seconds} s workloads`, runs, 1.1, whole, phase, await smiCalls(scenarioFile, "docker", tmp), `first-output skew ${fmt.ms(median(skew))}`);
+}

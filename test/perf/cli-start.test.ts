@@ -1,0 +1,63 @@
+/**
+ * CLI start (docs/performance.md): `bench --help` and the commands that do not touch the GPU start
+ * without loading the nvidia-smi driver (execa, its zod schemas); the GPU commands load it when they run
+ * and still report driver failures as exit 3.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import { initSimState } from "../../src/gpu/sim/index.js";
+import { bench, benchBin, root, tempDir } from "../cli/helpers.js";
+
+const recorder = path.join(root, "test", "perf", "fixtures", "record-imports.mjs");
+
+/** Runs `bench` with every resolved module written down; returns the result and the packages it loaded. */
+async function benchRecordingImports(args: readonly string[], env: Record<string, string> = {}) {
+  const file = path.join(tempDir("imports"), "imports.txt");
+  const result = await execa(process.execPath, ["--import", recorder, benchBin, ...args], {
+    cwd: root,
+    reject: false,
+    env: { MIGBENCH_RECORD_IMPORTS: file, MIGBENCH_STATE_DIR: tempDir("state"), ...env },
+  });
+  const urls = readFileSync(file, "utf8").split("\n").filter(Boolean);
+  const packages = new Set(urls.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));
+  const modules = new Set(urls.flatMap((url) => /\/dist\/(.+)\.js$/.exec(url)?.[1] ?? []));
+  return { result, packages, modules };
+}
+
+describe("CLI start", () => {
+  it("bench --help lists every command without loading the GPU driver, execa or zod", async () => {
+    const { result, packages, modules } = await benchRecordingImports(["--help"]);
+    expect(result.exitCode).toBe(0);
+    for (const command of ["run <file>", "validate <files..>", "plan <file>", "report", "parse [file]", "profiles [model]", "schema", "sim <action>", "gpus", "partition <action>", "cleanup"]) {
+      expect(String(result.stdout)).toContain(`bench ${command}`);
+    }
+    expect(packages.has("yargs")).toBe(true);
+    expect(packages.has("execa")).toBe(false);
+    expect(packages.has("zod")).toBe(false);
+    expect([...modules].filter((m) => m.startsWith("gpu/nvidia-smi/") && m !== "gpu/nvidia-smi/errors")).toEqual([]);
+  });
+
+  it("bench validate prints the same verdicts without loading the GPU driver", async () => {
+    const { result, packages } = await benchRecordingImports(["validate", "scenarios/quickstart.yaml"]);
+    expect(result.exitCode).toBe(0);
+    expect(String(result.stdout)).toBe("scenarios/quickstart.yaml: ok");
+    expect(packages.has("execa")).toBe(false);
+  });
+
+  it("bench gpus --sim loads the driver when it runs and reads the simulated GPU", async () => {
+    const state = path.join(tempDir("sim"), "state.json");
+    initSimState({ model: "A100-SXM4-40GB", gpus: 1, file: state });
+    const { result, modules } = await benchRecordingImports(["gpus", "--sim"], { MIGBENCH_SIM_STATE: state });
+    expect(result.exitCode).toBe(0);
+    expect(String(result.stdout)).toMatch(/^GPU 0: NVIDIA A100-SXM4-40GB \(GPU-[0-9a-f-]+\), catalog model A100-SXM4-40GB/);
+    expect(modules.has("gpu/nvidia-smi/client")).toBe(true);
+  });
+
+  it("a driver failure is still an environment failure (exit 3) that says what failed", async () => {
+    const result = await bench(["gpus", "--sim"], { MIGBENCH_SIM_STATE: path.join(tempDir("sim"), "missing.json") });
+    expect(result.exitCode).toBe(3);
+    expect(String(result.stderr)).toMatch(/^bench: .*nvidia-smi .*state file .*missing\.json: does not exist/);
+  });
+});
