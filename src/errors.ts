@@ -36,3 +36,11 @@ export class EnvironmentError extends MigbenchError {
     super(message, EXIT.environment);
   }
 }
+
+/**
+ * A system call that failed (disk full, read-only file system, no permission, I/O error): Node's errors
+ * with an errno `code` and the `syscall`. The environment's failure, to be said without a stack trace.
+ */
+export function isSystemError(error: unknown): error is NodeJS.ErrnoException & { code: string; syscall: string } {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === "string" && typeof (error as NodeJS.ErrnoException).syscall === "string";
+}

@@ -1,7 +1,7 @@
 /** The `bench` command line: thin yargs commands over the modules; errors become documented exit codes. */
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { EXIT, MigbenchError } from "../errors.js";
+import { EXIT, isSystemError, MigbenchError } from "../errors.js";
 import { COMMANDS } from "./commands/index.js";
 
 export async function main(argv: string[]): Promise<number> {
@@ -30,6 +30,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`bench: ${error.message}\n`);
       if (error.exitCode === EXIT.badInput && !error.message.includes("\n")) process.stderr.write("Run `bench --help` for usage.\n");
       return error.exitCode;
+    }
+    if (isSystemError(error)) {
+      process.stderr.write(`bench: ${error.message}\n`);
+      return EXIT.environment;
     }
     throw error;
   }

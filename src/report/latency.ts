@@ -8,10 +8,9 @@
  * of the same name without that suffix (`latency_ms`) are the per-request (or per-interval) values. A key
  * with no such suffix names the samples itself. Fewer than two values give no distribution.
  */
-import { createReadStream } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import type { Execution, RunManifest } from "../results/index.js";
+import { openRunDataFile, type Execution, type RunManifest } from "../results/index.js";
 import { DEFAULT_BOOTSTRAP_SEED, latencyPercentiles, mulberry32 } from "../stats/index.js";
 import type { LatencyDistribution } from "./model.js";
 
@@ -62,7 +61,7 @@ function sampleValue(line: string, name: string): number | null {
 }
 
 async function addSamples(file: string, name: string, into: Reservoir): Promise<void> {
-  const lines = createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity });
+  const lines = createInterface({ input: await openRunDataFile(file), crlfDelay: Infinity });
   for await (const line of lines) {
     const value = sampleValue(line, name);
     if (value !== null) into.add(value);

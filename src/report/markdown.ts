@@ -10,10 +10,18 @@ import type { StudyAggregate, StudyCell, StudyTable } from "./study-table.js";
 /** ASCII punctuation that Markdown may read as syntax; CommonMark lets a backslash escape each of them. */
 const MARKDOWN_SPECIAL = /[\\`*_[\]<>|&~#]/g;
 
-/** Escapes text for inline Markdown (table cells, list items, headings); line breaks become spaces. */
+/** Control characters other than line breaks: an escape sequence in a title must not reach a terminal. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+
+/**
+ * Escapes text for inline Markdown (table cells, list items, headings); line breaks become spaces and
+ * other control characters U+FFFD, since the same text is printed on terminals.
+ */
 export function escapeMarkdown(text: string): string {
   return text
     .replace(/\r\n|\r|\n/g, " ")
+    .replace(CONTROL, "\uFFFD")
     .replace(MARKDOWN_SPECIAL, (c) => `\\${c}`)
     .trim();
 }

@@ -4,10 +4,9 @@
  * buckets over the sampling window the manifest records, so memory stays bounded by the number of points
  * whatever the run's length. Empty cells (a reading the driver could not give) are skipped, never read as 0.
  */
-import { createReadStream } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import type { RunManifest, TelemetrySummary } from "../results/index.js";
+import { openRunDataFile, type RunManifest, type TelemetrySummary } from "../results/index.js";
 import type { TelemetrySeries } from "./model.js";
 
 export const MAX_POINTS = 300;
@@ -35,7 +34,7 @@ export interface TelemetryResult {
 }
 
 async function readGpu(file: string, gpu: TelemetrySummary["gpus"][number], startMs: number, bucketMs: number): Promise<TelemetrySeries[]> {
-  const lines = createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity });
+  const lines = createInterface({ input: await openRunDataFile(file), crlfDelay: Infinity });
   let columns: { field: string; unit: string; k: number }[] | null = null;
   let epochColumn = -1;
   const buckets = new Map<string, Map<number, Bucket>>();

@@ -41,6 +41,7 @@ export {
   executionRelativePath,
   formatRunTimestamp,
   logRelativePath,
+  openRunDataFile,
   readRun,
   sanitizeName,
   type ExecutionFileKind,

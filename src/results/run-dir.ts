@@ -5,8 +5,8 @@
  * Creating one, naming its files, writing and reading its manifest. docs/results-format.md describes it.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { createReadStream, mkdirSync, type ReadStream } from "node:fs";
+import { lstat, mkdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { writeJsonAtomic } from "./atomic.js";
 import { ManifestError, parseManifest, validateManifest, type RunManifest } from "./manifest.js";
@@ -131,13 +131,22 @@ export async function createUniqueDir(root: string, name: string, now: Date = ne
   throw new Error(`could not find a free run directory name under ${base} for '${prefix}'`);
 }
 
+/** 256 MiB: a thousand repetitions of 64 copies on 7 devices stay below it. */
+export const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
+
 /** Reads and validates `<dir>/manifest.json` (or the file itself when given). */
 export async function readRun(dir: string): Promise<RunManifest> {
   const file = basename(dir) === MANIFEST_FILE ? resolve(dir) : resolve(dir, MANIFEST_FILE);
   let text: string;
   try {
+    // A FIFO or a device (a symlink to /dev/zero in a copied folder) would block or never end; a huge
+    // file would be read whole: refused before reading.
+    const info = await stat(file);
+    if (!info.isFile()) throw new ManifestError(file, ["not a regular file"]);
+    if (info.size > MAX_MANIFEST_BYTES) throw new ManifestError(file, [`${info.size} bytes: larger than any run manifest (at most ${MAX_MANIFEST_BYTES} are read)`]);
     text = await readFile(file, "utf8");
   } catch (error) {
+    if (error instanceof ManifestError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") throw new ManifestError(file, ["not found: is this a run directory?"]);
     throw new ManifestError(file, [`cannot be read: ${(error as Error).message}`]);
@@ -149,4 +158,16 @@ export async function readRun(dir: string): Promise<RunManifest> {
     throw new ManifestError(file, [`not valid JSON: ${(error as Error).message}`]);
   }
   return parseManifest(raw, file);
+}
+
+/**
+ * A read stream of a data file inside a run directory (samples, telemetry). A run directory may come from
+ * anyone: a link (to /dev/zero, to a file outside) or a FIFO would make a report read forever, so only a
+ * regular file, not a link, is opened.
+ */
+export async function openRunDataFile(file: string): Promise<ReadStream> {
+  const info = await lstat(file);
+  if (info.isSymbolicLink()) throw new Error("is a symbolic link; run directories hold regular files only");
+  if (!info.isFile()) throw new Error("not a regular file");
+  return createReadStream(file, { encoding: "utf8" });
 }

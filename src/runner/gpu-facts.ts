@@ -87,12 +87,12 @@ export function factsFromXml(text: string): Partial<Facts> {
 }
 
 /** The board facts of GPU `index`; rejects only when the tool cannot answer at all. */
-export async function readGpuFacts(index: number, options: ExecOptions): Promise<Partial<Facts>> {
-  const xml = await execNvidiaSmi(["-q", "-x", "-i", String(index)], options);
+export async function readGpuFacts(index: number, options: ExecOptions, exec: typeof execNvidiaSmi = execNvidiaSmi): Promise<Partial<Facts>> {
+  const xml = await exec(["-q", "-x", "-i", String(index)], options);
   if (xml.exitCode !== 0) throw new NvidiaSmiError({ reason: "failed", command: xml.command, exitCode: xml.exitCode, toolMessage: toolMessage(xml.stdout, xml.stderr) });
   const facts = factsFromXml(xml.stdout);
   // The report has no compute capability; the query asks for it (and tolerates a driver without it).
-  const { record, unsupported } = await queryGpuTolerant([["compute_cap"]], index, options).catch(() => ({ record: {} as Record<string, string | undefined>, unsupported: [] as string[] }));
+  const { record, unsupported } = await queryGpuTolerant([["compute_cap"]], index, options, exec).catch(() => ({ record: {} as Record<string, string | undefined>, unsupported: [] as string[] }));
   const computeCap = present(record.compute_cap);
   return { ...facts, ...(computeCap ? { computeCap } : {}), ...(unsupported.length > 0 ? { unsupportedFields: [...unsupported] } : {}) };
 }

@@ -2,7 +2,7 @@
  * Which GPU a run talks to: the real `nvidia-smi`, or the simulated one put first on PATH so that the
  * very same driver code runs against it.
  */
-import { existsSync } from "node:fs";
+import { accessSync, constants, existsSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { InputError } from "../errors.js";
@@ -25,7 +25,31 @@ export function parseGpuFlag(flag: string | undefined, scenarioModel: string): G
   return { kind: "sim", model: model.id };
 }
 
+/** The `nvidia-smi` that PATH resolves to, or null when there is none. */
+function nvidiaSmiOnPath(): string | null {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    const candidate = path.join(dir || ".", "nvidia-smi");
+    try {
+      accessSync(candidate, constants.X_OK);
+      return realpathSync(candidate);
+    } catch {
+      continue;
+    }
+  }
+  return null;
+}
+
+/**
+ * True when PATH leads to migbench's own simulator (`bench sim path` put first by hand, or a run in
+ * this process): it answers like a real GPU, and a run on it must never be recorded as measured.
+ */
+export function simulatorOnPath(): boolean {
+  const found = nvidiaSmiOnPath();
+  return found !== null && found === realpathSync(path.join(simBinDir(), "nvidia-smi"));
+}
+
 async function realGpuAnswers(): Promise<boolean> {
+  if (nvidiaSmiOnPath() === null || simulatorOnPath()) return false;
   const result = await execa("nvidia-smi", ["-L"], { reject: false, timeout: 10_000 });
   return result.exitCode === 0 && /^GPU \d+:/m.test(String(result.stdout));
 }
@@ -35,6 +59,8 @@ async function realGpuAnswers(): Promise<boolean> {
  * A simulator keeps its state in MIGBENCH_SIM_STATE when set, otherwise in the run directory.
  */
 export async function resolveGpuTarget(request: GpuRequest, scenarioModel: string, runDir: string): Promise<GpuTarget> {
+  if (request.kind === "real" && simulatorOnPath())
+    throw new InputError("--gpu real: the nvidia-smi on PATH is migbench's simulator (bench sim path); take it off PATH, or run with --gpu sim");
   if (request.kind === "real" || (request.kind === "auto" && (await realGpuAnswers()))) return { kind: "real" };
   const model = request.kind === "sim" ? request.model : scenarioModel;
   const stateFile = process.env.MIGBENCH_SIM_STATE ?? path.join(runDir, "sim-state.json");
@@ -46,6 +72,17 @@ export async function resolveGpuTarget(request: GpuRequest, scenarioModel: strin
     await initSimState({ model, gpus: 1, file: stateFile });
   }
   return { kind: "sim", model, stateFile };
+}
+
+/** The variables `activateGpuTarget` sets, as they are now; the function returned puts them back. */
+export function saveGpuEnvironment(): () => void {
+  const saved = { PATH: process.env.PATH, MIGBENCH_SIM_STATE: process.env.MIGBENCH_SIM_STATE };
+  return () => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
 }
 
 /** Makes `nvidia-smi` resolve to the simulator for this process and every workload it starts. */

@@ -4,7 +4,7 @@
  * failed or interrupted run keeps what it measured.
  */
 import path from "node:path";
-import { EXIT, EnvironmentError, InputError, MigbenchError } from "../errors.js";
+import { EXIT, EnvironmentError, InputError, isSystemError, MigbenchError } from "../errors.js";
 import { NvidiaSmi } from "../gpu/nvidia-smi/index.js";
 import { PartitionSession, stateDir, wantedFromPlan, type AppliedLayout } from "../gpu/partition/index.js";
 import { getParser, type ParseResult, type ParserSession, type Sample } from "../metrics/parsers/index.js";
@@ -15,7 +15,7 @@ import { groupSkew, RUNTIMES } from "../runtime/index.js";
 import type { CleanupLog, InstanceOutcome, LaunchSpec, Runtime } from "../runtime/types.js";
 import { metricRoles, parseDuration } from "../scenario/schema.js";
 import type { Scenario } from "../scenario/types.js";
-import { activateGpuTarget, resolveGpuTarget, type GpuRequest } from "./gpu-target.js";
+import { activateGpuTarget, resolveGpuTarget, saveGpuEnvironment, type GpuRequest } from "./gpu-target.js";
 import { harnessInfo, hostRecord, recordedEnvironment } from "./environment.js";
 import { ExecutionFiles } from "./execution-files.js";
 import { readGpuFacts } from "./gpu-facts.js";
@@ -45,6 +45,8 @@ export interface RunOptions {
   readonly events?: RunEventListener;
   /** Where stopping workloads and restoring the GPU are listed while they happen (a second Ctrl-C). */
   readonly cleanup?: CleanupLog;
+  /** The nvidia-smi driver; default: the tool on PATH (the simulator's, for a simulated GPU). */
+  readonly smi?: NvidiaSmi;
 }
 
 export interface RunOutcome {
@@ -56,6 +58,16 @@ export interface RunOutcome {
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export async function runScenario(options: RunOptions): Promise<RunOutcome> {
+  // One process may run many scenarios (a study's cases): each gets its own simulator, and PATH does not grow.
+  const restoreEnvironment = saveGpuEnvironment();
+  try {
+    return await runOnce(options);
+  } finally {
+    restoreEnvironment();
+  }
+}
+
+async function runOnce(options: RunOptions): Promise<RunOutcome> {
   const { scenario, signal, progress } = options;
   const makeRuntime = RUNTIMES[options.runtime];
   if (!makeRuntime) throw new MigbenchError(`unknown runtime "${options.runtime}"`, EXIT.badInput);
@@ -94,12 +106,15 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   };
   const save = async (patch: Partial<RunManifest>): Promise<void> => {
     manifest = { ...manifest, ...patch };
-    await run.writeManifest(manifest);
+    await run.writeManifest(manifest).catch((error: unknown) => {
+      // A full or read-only disk: exit 3, naming the directory; the manifest on disk stays the last one written.
+      throw isSystemError(error) ? new EnvironmentError(`cannot write the run directory ${run.dir}: ${error.message}`) : error;
+    });
   };
   await save({});
   progress(`run ${run.id}: ${plan.instances.length} instance(s), ${plan.schedule}, ${plan.repetitions} repetition(s) on ${target.kind === "sim" ? `simulated ${target.model}` : "the real GPU"}`);
 
-  const smi = new NvidiaSmi();
+  const smi = options.smi ?? new NvidiaSmi();
   let session: PartitionSession | undefined;
   let applied: AppliedLayout | undefined;
   let failure: MigbenchError | undefined;
@@ -156,7 +171,10 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
         progress(`telemetry: no summary: ${messageOf(error)}`);
         return null;
       });
-      await save({ telemetry: summary, warnings: [...manifest.warnings, ...(summary?.warnings ?? recording.warnings)] });
+      // Not even a full disk may keep the GPU from being restored below.
+      await save({ telemetry: summary, warnings: [...manifest.warnings, ...(summary?.warnings ?? recording.warnings)] }).catch((error: unknown) => {
+        failure ??= error instanceof MigbenchError ? error : new EnvironmentError(messageOf(error));
+      });
     }
     if (session) {
       if (applied && !applied.reused) progress("teardown: restoring the GPU");
@@ -182,7 +200,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
 /** Driver, CUDA, board facts (VBIOS, ECC, power, clocks) when the tool reports them; their absence is not a reason to stop. */
 async function gpuFacts(smi: NvidiaSmi, index: number): Promise<Partial<RunManifest["gpu"]>> {
   const exec = { bin: smi.bin, timeoutMs: smi.timeoutMs, ...(smi.env ? { env: smi.env } : {}) };
-  return readGpuFacts(index, exec).catch(() => smi.driverInfo().catch(() => ({})));
+  return readGpuFacts(index, exec, smi.exec).catch(() => smi.driverInfo().catch(() => ({})));
 }
 
 /** The runtime can run the scenario at all: the docker runtime needs an image for every workload it runs. */
@@ -269,6 +287,9 @@ async function executeRepetitions(
         progress(`  start skew ${ms(skew.startSkewMs)}, first-output skew ${ms(skew.firstOutputSkewMs)} (${outcomes.length} instances)`);
       }
       await recordGroup({ repetition, step: k, warmup, instances: members.map((m) => m.id), ...skew });
+      // The runtime's own check, again: a container engine that went away mid-group is the environment's
+      // failure (exit 3, naming it), not the workloads', and the steps after this one could not run either.
+      if (!signal.aborted) await runtime.preflight?.([], { signal });
     }
   }
 }
@@ -334,7 +355,7 @@ function toExecution(
     const ref = refs[role];
     if (!ref) continue;
     const found = parsed.final[ref.key];
-    const unit = ref.unit ?? found?.unit;
+    const unit = ref.unit ?? printable(found?.unit);
     metrics[role] = { key: ref.key, value: found?.value ?? null, ...(unit === undefined ? {} : { unit }) };
   }
   return {
@@ -360,6 +381,13 @@ function toExecution(
     parse: { complete: parsed.complete, problems: parsed.problems.length },
   };
 }
+
+/**
+ * A unit as the log printed it, made a label: control characters (an ANSI colour, a bell) become U+FFFD
+ * rather than reach a terminal through `bench report` or a CI summary.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const printable = (text: string | undefined): string | undefined => text?.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "\uFFFD");
 
 /** A run is valid when every measured execution ended well and produced every metric it names. */
 function judge(executions: readonly Execution[], failure: MigbenchError | undefined, interrupted: boolean): RunManifest["validity"] {

@@ -14,6 +14,7 @@ import { dirname } from "node:path";
 import { execa } from "execa";
 import { after, clearTimers, errorText, findGroupProblems, harnessVerdict, iso, pipeToLog, reportState, sleep, type Verdict } from "./common.js";
 import { LogWriter } from "./log-writer.js";
+import { harnessOwnerTag, OWNER_VARIABLE } from "./orphans.js";
 import type { GroupHooks, InstanceOutcome, LaunchSpec, Runtime } from "./types.js";
 
 export interface ProcessRuntimeOptions {
@@ -41,11 +42,14 @@ export function buildEnvironment(spec: LaunchSpec, base: NodeJS.ProcessEnv = pro
   return env;
 }
 
+/** Names this harness in every workload process, so that `bench cleanup` can end them should it be killed (orphans.ts). */
+const OWNER_TAG = harnessOwnerTag();
+
 function launch(spec: LaunchSpec, env: Record<string, string>) {
   const [file, ...args] = spec.command;
   return execa(file as string, args, {
     cwd: spec.cwd,
-    env,
+    env: { ...env, [OWNER_VARIABLE]: OWNER_TAG },
     extendEnv: false,
     detached: true,
     // execa's own exit cleanup skips detached processes; the group is killed by our exit hook instead.

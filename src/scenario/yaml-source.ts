@@ -110,6 +110,25 @@ function isEmptyScalar(node: unknown): boolean {
 }
 
 /**
+ * A mapping's pairs by key text (the first of duplicates), built once per mapping: a file with thousands
+ * of unknown keys gets one finding each, and searching the mapping for each was quadratic (minutes for a
+ * 2 MB file of keys).
+ */
+const PAIRS = new WeakMap<object, Map<string, Pair>>();
+function pairsByKey(map: { items: Pair[] }): Map<string, Pair> {
+  let pairs = PAIRS.get(map);
+  if (!pairs) {
+    pairs = new Map();
+    for (const pair of map.items) {
+      const name = keyText(pair.key);
+      if (!pairs.has(name)) pairs.set(name, pair);
+    }
+    PAIRS.set(map, pairs);
+  }
+  return pairs;
+}
+
+/**
  * Walks `path` through the document. The whole path found: the value (or the key, for `at: "key"`).
  * Otherwise the deepest node found, i.e. the mapping that misses the key.
  */
@@ -120,7 +139,7 @@ function offsetOf(doc: Document, path: DocPath, at: "key" | "value"): number {
     if (isAlias(node)) node = node.resolve(doc);
     const last = depth === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((p) => keyText(p.key) === String(segment));
+      const pair = pairsByKey(node).get(String(segment));
       if (!pair) return startOf(node);
       if ((last && at === "key") || pair.value === null || isEmptyScalar(pair.value)) return startOf(pair.key);
       node = pair.value;

@@ -144,13 +144,22 @@ describe("bench run on the simulated GPU", () => {
     expect(readFileSync(sim.file, "utf8")).toBe(before);
   });
 
+  it("never records the simulator as a real GPU, even when it is first on PATH", async () => {
+    const sim = await simState("A100-SXM4-40GB");
+    const env = { ...sim.env, PATH: `${path.join(root, "bin", "sim")}${path.delimiter}${process.env.PATH ?? ""}` };
+    const out = tempDir("results");
+    const real = await bench(["run", "scenarios/quickstart-mig.yaml", "--gpu", "real", "--out", out], env);
+    expect(real.exitCode).toBe(2);
+    expect(String(real.stderr)).toContain("--gpu real: the nvidia-smi on PATH is migbench's simulator");
+    const auto = await bench(["run", "test/fixtures/scenarios/run/two-level-short.yaml", "--out", out], env);
+    expect(auto.exitCode, String(auto.stderr)).toBe(0);
+    expect((await readRun(runDirOf(String(auto.stdout)))).simulated).toBe(true);
+  });
+
   it("stops with exit 3 and changes nothing when the GPU is another model", async () => {
     const sim = await simState("A100-SXM4-40GB");
     const out = tempDir("results");
-    const result = await bench(["run", "scenarios/h100-80gb/table1-mig-7x1g.yaml", "--gpu", "real", "--out", out], {
-      ...sim.env,
-      PATH: `${path.join(root, "bin", "sim")}${path.delimiter}${process.env.PATH ?? ""}`,
-    });
+    const result = await bench(["run", "scenarios/h100-80gb/table1-mig-7x1g.yaml", "--gpu", "sim:A100-SXM4-40GB", "--out", out], sim.env);
     expect(result.exitCode).toBe(3);
     expect(String(result.stderr)).toMatch(/is a NVIDIA A100-SXM4-40GB, but the scenario is for H100-SXM5-80GB; pass --any-gpu/);
     expect((await readSimState(sim.file)).gpus[0]?.migMode.current).toBe("Disabled");

@@ -77,6 +77,8 @@ describe("bench run of a multi-case file", () => {
     for (const c of index?.cases ?? []) {
       const manifest = await readRun(path.join(dir, c.run ?? "missing"));
       expect(manifest.scenario.name).toBe(c.name);
+      // Every case: the first one put the simulator on PATH, and no later case may take it for a real GPU.
+      expect(manifest.simulated, c.name).toBe(true);
     }
     expect(index?.reports).toEqual({ html: "report.html", md: "report.md" });
 

@@ -209,6 +209,11 @@ describe("escaping", () => {
     expect(escapeMarkdown("`code` *x* _y_ [l](u) <i> & ~s~ # h \\")).toBe("\\`code\\` \\*x\\* \\_y\\_ \\[l\\](u) \\<i\\> \\& \\~s\\~ \\# h \\\\");
     expect(escapeMarkdown("one\r\ntwo\nthree\rfour")).toBe("one two three four");
   });
+
+  it("keeps terminal escape sequences and other control characters out (the text is printed on terminals)", () => {
+    expect(escapeMarkdown("red \u001b[31mALERT\u001b[0m bell\u0007 c1\u009b")).toBe("red \uFFFD\\[31mALERT\uFFFD\\[0m bell\uFFFD c1\uFFFD");
+    expect(escapeMarkdown("tab\tkept")).toBe("tab\tkept");
+  });
 });
 
 describe("the study's own rows", () => {

@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ManifestError, createRunDir, formatRunTimestamp, logRelativePath, readRun, sanitizeName } from "../../src/results/index.js";
+import { ManifestError, createRunDir, formatRunTimestamp, logRelativePath, openRunDataFile, readRun, sanitizeName } from "../../src/results/index.js";
 import { makeManifest } from "./fixtures.js";
 
 let root: string;
@@ -109,5 +109,17 @@ describe("readRun errors", () => {
   it("rejects a future version with a clear message", async () => {
     await writeFile(join(root, "manifest.json"), JSON.stringify({ schemaVersion: 7, runId: "x" }));
     await expect(readRun(root)).rejects.toThrow(/schemaVersion 7 cannot be read: this migbench reads versions up to 2; it was written by a newer migbench/);
+  });
+});
+
+describe("openRunDataFile", () => {
+  it("opens a regular file, and refuses a link or a device a copied run directory might hold", async () => {
+    const file = join(root, "samples.jsonl");
+    await writeFile(file, "{}\n");
+    const stream = await openRunDataFile(file);
+    stream.destroy();
+    await symlink("/dev/zero", join(root, "zero.jsonl"));
+    await expect(openRunDataFile(join(root, "zero.jsonl"))).rejects.toThrow("is a symbolic link");
+    await expect(openRunDataFile(root)).rejects.toThrow("not a regular file");
   });
 });

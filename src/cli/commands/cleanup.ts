@@ -2,14 +2,20 @@ import { EXIT } from "../../errors.js";
 import { driverFor, reportingDriverErrors, withGpuOptions } from "../gpu-access.js";
 import type { CommandFactory } from "./types.js";
 
-/** Containers of `bench run`s that died without removing them; no reachable engine means none to check. */
+/**
+ * Workload processes and containers of `bench run`s that died without stopping them (no reachable engine
+ * means no container to check). First, because on a real GPU they hold the devices the restore destroys.
+ */
 async function removeOrphans(): Promise<string[]> {
+  const { removeOrphanedProcesses } = await import("../../runtime/orphans.js");
+  const processes = await removeOrphanedProcesses();
   const { removeOrphanedContainers } = await import("../../runtime/docker/index.js");
   const removal = await removeOrphanedContainers().catch(() => null);
-  if (!removal) return [];
   return [
-    ...removal.removed.map((c) => `removed container ${c.name} (${c.instanceId} of run ${c.runId}, left by ${c.owner})`),
-    ...removal.failed.map((f) => `could not remove container ${f.container.name}: ${f.error}`),
+    ...processes.removed.map((p) => `ended workload process ${p.pid} (${p.command}), left by ${p.owner}`),
+    ...processes.failed.map((p) => `could not end workload process ${p.pid} (${p.command}), left by ${p.owner}`),
+    ...(removal?.removed ?? []).map((c) => `removed container ${c.name} (${c.instanceId} of run ${c.runId}, left by ${c.owner})`),
+    ...(removal?.failed ?? []).map((f) => `could not remove container ${f.container.name}: ${f.error}`),
   ];
 }
 
@@ -24,6 +30,7 @@ export const cleanupCommand: CommandFactory = (setExit) => ({
     }),
   handler: async (args) => {
     const smi = await driverFor(args);
+    const orphans = await removeOrphans();
     const { cleanup, stateDir } = await import("../../gpu/partition/index.js");
     const root = stateDir();
     const report = await reportingDriverErrors(() =>
@@ -35,7 +42,7 @@ export const cleanupCommand: CommandFactory = (setExit) => ({
     }
     for (const lock of report.locksCleared) out.push(`cleared stale lock ${lock}`);
     for (const lock of report.locksKept) out.push(`lock kept: ${lock}`);
-    out.push(...(await removeOrphans()));
+    out.push(...orphans);
     if (out.length === 0) out.push(`nothing to clean up (state folder ${root})`);
     process.stdout.write(out.join("\n") + "\n");
     if (report.entries.some((e) => e.outcome === "failed")) setExit(EXIT.environment);

@@ -1,4 +1,7 @@
-import { InputError } from "../../errors.js";
+import { EnvironmentError, InputError } from "../../errors.js";
+
+/** Write errors that say the machine, not the path given, is at fault. */
+const ENVIRONMENT_CODES = new Set(["ENOSPC", "EDQUOT", "EIO", "EROFS"]);
 import type { CommandFactory } from "./types.js";
 
 /** Mirrors REPORT_FORMATS and CSV_TABLES (src/report); a test keeps them equal. Literal here so `--help` needs no import. */
@@ -34,7 +37,9 @@ export const reportCommand: CommandFactory = () => ({
     if (args.out === undefined) process.stdout.write(text);
     else
       await writeFileAtomic(args.out as string, text).catch((error: unknown) => {
-        throw new InputError(`--out ${args.out as string}: ${(error as Error).message}`);
+        // A full disk is the machine's problem (exit 3); a folder that does not exist is the user's (exit 2).
+        const message = `--out ${args.out as string}: ${(error as Error).message}`;
+        throw ENVIRONMENT_CODES.has((error as NodeJS.ErrnoException).code ?? "") ? new EnvironmentError(message) : new InputError(message);
       });
   },
 });

@@ -84,7 +84,8 @@ export class NvidiaSmi {
   readonly bin: string;
   readonly timeoutMs: number;
   readonly env: Readonly<Record<string, string | undefined>> | undefined;
-  private readonly exec: NvidiaSmiExec;
+  /** How each call runs; code that reads the tool's own formats (board facts) runs it the same way. */
+  readonly exec: NvidiaSmiExec;
 
   constructor(options: NvidiaSmiOptions = {}) {
     this.bin = options.bin ?? "nvidia-smi";

@@ -76,12 +76,13 @@ export async function queryGpuTolerant(
   choices: readonly FieldChoice[],
   index: number,
   options: ExecOptions,
+  exec: typeof execNvidiaSmi = execNvidiaSmi,
 ): Promise<{ record: Record<string, string | undefined>; unsupported: readonly string[] }> {
   let last: QueryRecord | undefined;
   const query = await resolveFields(
     choices,
     async (fields) => {
-    const result = await execNvidiaSmi([`--query-gpu=${fields.join(",")}`, "--format=csv,noheader,nounits", "-i", String(index)], options);
+    const result = await exec([`--query-gpu=${fields.join(",")}`, "--format=csv,noheader,nounits", "-i", String(index)], options);
     const message = toolMessage(result.stdout, result.stderr);
     const refused = INVALID_FIELD.exec(message)?.[1];
     if (refused !== undefined) return refused;

@@ -8,7 +8,7 @@
  * layout applied by hand and left in place on purpose moves its journal to `journals/kept/`, where
  * `bench partition reset` finds what migbench created.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { GpuRef } from "./lock.js";
@@ -93,7 +93,13 @@ export class Journal {
     mkdirSync(dir, { recursive: true });
     const started = now();
     const file = path.join(dir, `${compactTime(started)}-${safe(begin.owner.runId)}-${safe(begin.gpu.uuid)}.jsonl`);
-    appendDurably(file, { type: "begin", version: 1, at: started, ...begin });
+    try {
+      appendDurably(file, { type: "begin", version: 1, at: started, ...begin });
+    } catch (error) {
+      // Nothing has been changed yet: a journal without its first record would only puzzle `bench cleanup`.
+      rmSync(file, { force: true });
+      throw error;
+    }
     return new Journal(file, root, 0);
   }
 
@@ -130,7 +136,19 @@ export class Journal {
     const target = path.join(dir, path.basename(this.file));
     renameSync(this.file, target);
     this.file = target;
+    if (outcome !== "kept") pruneClosedJournals(dir);
   }
+}
+
+/** Closed journals kept as a record: the newest this many. A nightly harness adds one per run, forever otherwise. */
+export const CLOSED_JOURNALS_KEPT = 100;
+
+/** Removes all but the newest CLOSED_JOURNALS_KEPT closed journals (names start with their UTC time). */
+function pruneClosedJournals(dir: string): void {
+  const names = readdirSync(dir)
+    .filter((n) => n.endsWith(".jsonl"))
+    .sort();
+  for (const name of names.slice(0, Math.max(0, names.length - CLOSED_JOURNALS_KEPT))) rmSync(path.join(dir, name), { force: true });
 }
 
 export function readJournal(file: string): JournalContents {

@@ -17,6 +17,13 @@ import type { LogParser, ParserSession, Sample, SessionOptions } from "./types.j
 
 const RESERVED = new Set(["step", "name", "value", "unit"]);
 
+/**
+ * The expressions see at most this much of a line. They come from the scenario but the lines do not: an
+ * innocent `(?<name>\w+)=` backtracks quadratically, and a log's 1 MiB line of word characters (the most
+ * a log line holds) kept it busy for hours. Metric lines are far shorter.
+ */
+export const MAX_MATCHED_LENGTH = 4096;
+
 /** The error a source and flags give when compiled, or undefined when they compile. */
 function compileError(source: string, flags = ""): string | undefined {
   try {
@@ -82,6 +89,8 @@ class RegexSession implements ParserSession {
   private readonly out: SampleCollector;
   private readonly patterns: readonly Compiled[];
   private readonly complete: RegExp | undefined;
+  /** A long line was cut (said once, as a problem). */
+  private cut = false;
 
   constructor(options: Options, session?: SessionOptions) {
     this.out = new SampleCollector(session);
@@ -92,10 +101,16 @@ class RegexSession implements ParserSession {
 
   push(text: string, lineNumber: number, at?: number): void {
     this.out.lines++;
-    for (const { re, units } of this.patterns) {
-      for (const match of text.matchAll(re)) this.match(match.groups ?? {}, units, lineNumber, at);
+    let subject = text;
+    if (text.length > MAX_MATCHED_LENGTH) {
+      subject = text.slice(0, MAX_MATCHED_LENGTH);
+      if (!this.cut) this.out.problem(lineNumber, `line longer than ${MAX_MATCHED_LENGTH} characters: the expressions were applied to its start only (also on later long lines)`);
+      this.cut = true;
     }
-    if (this.complete?.test(text)) this.out.complete = true;
+    for (const { re, units } of this.patterns) {
+      for (const match of subject.matchAll(re)) this.match(match.groups ?? {}, units, lineNumber, at);
+    }
+    if (this.complete?.test(subject)) this.out.complete = true;
   }
 
   finish() {

@@ -27,8 +27,18 @@ const optionsSchema = z
 
 type Options = z.output<typeof optionsSchema>;
 
-/** Name, `=`, value; split on the first `=` so that irregular padding before it does not matter. */
-const LINE = /^\s*([^=]*[^=\s])\s*=\s*(\S+)\s*$/;
+/**
+ * Name, `=`, value: split on the first `=` so that irregular padding before it does not matter, the value
+ * one token. By hand, not with a regular expression: `^\s*([^=]*[^=\s])\s*=` backtracks quadratically on
+ * a long line of blanks, and a 1 MiB line of them (a log does not choose its output) took minutes.
+ */
+function splitLine(text: string): [name: string, value: string] | null {
+  const eq = text.indexOf("=");
+  if (eq < 0) return null;
+  const name = text.slice(0, eq).trim();
+  const value = text.slice(eq + 1).trim();
+  return name === "" || value === "" || /\s/.test(value) ? null : [name, value];
+}
 
 class TritonClientSession implements ParserSession {
   private readonly out: SampleCollector;
@@ -42,11 +52,11 @@ class TritonClientSession implements ParserSession {
 
   push(text: string, lineNumber: number, at?: number): void {
     this.out.lines++;
-    const match = LINE.exec(text);
-    if (!match) return;
-    const value = numberToken(match[2] as string);
+    const split = splitLine(text);
+    if (!split) return;
+    const value = numberToken(split[1]);
     if (value === undefined) return;
-    const { name, unit } = printedName(match[1] as string);
+    const { name, unit } = printedName(split[0]);
     const sample: Sample = { name, value, line: lineNumber };
     if (unit !== undefined) sample.unit = unit;
     if (at !== undefined) sample.at = at;
