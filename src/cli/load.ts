@@ -1,10 +1,16 @@
 import { InputError } from "../errors.js";
 import type { Scenario } from "../scenario/types.js";
 
-/** Loads a scenario or ends the command with every problem listed (exit 2, nothing touched). */
+/**
+ * Loads a single-case scenario or ends the command with every problem listed (exit 2, nothing touched).
+ * A multi-case file is refused rather than silently reduced to its first case.
+ */
 export async function loadOrFail(file: string): Promise<Scenario> {
-  const [first] = await loadCasesOrFail(file);
-  return first!;
+  const cases = await loadCasesOrFail(file);
+  const [first] = cases;
+  if (cases.length > 1 || first === undefined)
+    throw new InputError(`${file} holds ${cases.length} cases (${cases.map((c) => c.doc.name).join(", ")}); give a single-case scenario, a layout or a mig-parted config`);
+  return first;
 }
 
 /**

@@ -18,6 +18,16 @@ function simHost(model: string): { file: string; env: Record<string, string>; in
   return { file, env: { MIGBENCH_SIM_STATE: file, MIGBENCH_STATE_DIR: path.join(dir, "state") }, initial };
 }
 
+describe("bench partition apply of a multi-case scenario", () => {
+  it("is refused (exit 2, GPU untouched) instead of applying the first case's layout", async () => {
+    const host = simHost("A100-SXM4-40GB");
+    const result = await bench(["partition", "apply", "scenarios/quickstart.yaml", "--sim"], host.env);
+    expect(result.exitCode).toBe(2);
+    expect(String(result.stderr)).toContain("scenarios/quickstart.yaml holds 3 cases (quickstart-mig-7x1g, quickstart-nomig-7-parallel, quickstart-nomig-7-serial)");
+    expect(readSimState(host.file).gpus).toEqual(host.initial);
+  });
+});
+
 describe("bench gpus / partition on the simulated GPU", () => {
   it("dry-runs, applies, shows, exports for mig-parted, re-applies idempotently and resets to the start", async () => {
     const host = simHost("A100-SXM4-40GB");
