@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["bin/**/*.js", "bin/sim/nvidia-smi", "workloads/**/*.js", "bench/**/*.js"],
+    files: ["bin/**/*.js", "bin/sim/nvidia-smi", "workloads/**/*.js", "bench/**/*.js", "scripts/**/*.js"],
     languageOptions: { globals: { process: "readonly", console: "readonly", performance: "readonly", URL: "readonly", setTimeout: "readonly", clearTimeout: "readonly" } },
   },
 );

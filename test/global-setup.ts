@@ -1,6 +1,7 @@
 /**
  * Tests that run `bench` or the simulated `nvidia-smi` as real executables need dist/ built from the
- * current sources; `npm test` builds first, and this covers `npx vitest run` on its own.
+ * current sources, and its bundle (dist/bundle, which those executables load) made from that dist/;
+ * `npm test` builds first, and this covers `npx vitest run` on its own.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
@@ -8,19 +9,28 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+const dist = path.join(root, "dist");
+const bundle = path.join(dist, "bundle");
 
-function newest(dir: string, ext: string): number {
+/** Newest modification time of the files named *ext under dir, leaving out the folder `skip`. */
+function newest(dir: string, ext: string, skip?: string): number {
+  if (!existsSync(dir)) return 0;
   return Math.max(
     0,
     ...readdirSync(dir, { withFileTypes: true, recursive: true })
       .filter((e) => e.isFile() && e.name.endsWith(ext))
-      .map((e) => statSync(path.join(e.parentPath, e.name)).mtimeMs),
+      .map((e) => path.join(e.parentPath, e.name))
+      .filter((file) => skip === undefined || !file.startsWith(skip + path.sep))
+      .map((file) => statSync(file).mtimeMs),
   );
 }
 
+async function step(what: string, command: string, args: string[]): Promise<void> {
+  const result = await execa(command, args, { cwd: root, reject: false, all: true });
+  if (result.exitCode !== 0) throw new Error(`${what} for the tests failed:\n${String(result.all)}`);
+}
+
 export default async function setup(): Promise<void> {
-  const built = existsSync(path.join(root, "dist")) ? newest(path.join(root, "dist"), ".js") : 0;
-  if (built >= newest(path.join(root, "src"), ".ts")) return;
-  const result = await execa("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: root, reject: false, all: true });
-  if (result.exitCode !== 0) throw new Error(`building dist/ for the tests failed:\n${String(result.all)}`);
+  if (newest(dist, ".js", bundle) < newest(path.join(root, "src"), ".ts")) await step("building dist/", "npx", ["tsc", "-p", "tsconfig.build.json"]);
+  if (newest(bundle, ".js") < newest(dist, ".js", bundle)) await step("bundling dist/bundle", process.execPath, ["scripts/bundle.js"]);
 }

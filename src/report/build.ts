@@ -10,9 +10,9 @@
  * Bad input (a missing run, an unknown case id, a malformed definition or table) throws an InputError
  * naming the file, and for definitions the line and column.
  */
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { InputError } from "../errors.js";
+import { packageIdentity } from "../package-root.js";
 import type { RunManifest } from "../results/index.js";
 import type { MetricRole } from "../scenario/schema.js";
 import type { DocPath } from "../scenario/types.js";
@@ -49,8 +49,7 @@ interface Found {
 }
 
 function harness(): RunManifest["harness"] {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { name?: unknown; version?: unknown };
-  return { name: typeof pkg.name === "string" ? pkg.name : "migbench", version: typeof pkg.version === "string" ? pkg.version : "unknown" };
+  return packageIdentity();
 }
 
 function sourceOf(entry: SourceEntry): { kind: SourceKind; value: string } {

@@ -1,21 +1,17 @@
 /** What a result records about where it was measured: the host, its container engine, the harness itself. */
-import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import os from "node:os";
-import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import { packageIdentity, packageRoot } from "../package-root.js";
 import type { HostRecord } from "../results/index.js";
 import type { Redactor } from "../results/redact.js";
 
-const packageRoot = fileURLToPath(new URL("../../", import.meta.url));
-
 export function harnessVersion(): string {
-  const pkg: unknown = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
-  return typeof pkg === "object" && pkg !== null && "version" in pkg && typeof pkg.version === "string" ? pkg.version : "unknown";
+  return packageIdentity().version;
 }
 
 export async function harnessInfo(): Promise<{ name: string; version: string; gitRevision?: string }> {
-  const git = await execa("git", ["rev-parse", "HEAD"], { cwd: packageRoot, reject: false, timeout: 5_000 });
+  const git = await execa("git", ["rev-parse", "HEAD"], { cwd: packageRoot(), reject: false, timeout: 5_000 });
   const revision = git.exitCode === 0 ? String(git.stdout).trim() : "";
   return { name: "migbench", version: harnessVersion(), ...(revision ? { gitRevision: revision } : {}) };
 }

@@ -3,7 +3,7 @@
  * from a JSON state file named by MIGBENCH_SIM_STATE. Put `simBinDir()` first on PATH to use it.
  */
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { packageRoot } from "../../package-root.js";
 
 export { createSimState, initSimState, DEFAULT_DRIVER_VERSION, type InitSimOptions } from "./init.js";
 export { runSim, loopIntervalMs, SIM_ENV, type SimEnv, type SimResult } from "./run.js";
@@ -22,8 +22,7 @@ export {
   type SimProcess,
 } from "./state.js";
 
-/** Absolute path of bin/sim; this module sits three levels below the package root in src/ and in dist/. */
+/** Absolute path of bin/sim. */
 export function simBinDir(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  return path.resolve(here, "..", "..", "..", "bin", "sim");
+  return path.join(packageRoot(), "bin", "sim");
 }

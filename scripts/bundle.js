@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Bundles the two executables that start often, `bench` and the simulated `nvidia-smi`, from the compiled
+// dist/ into dist/bundle/ (run by `npm run build` after tsc). Loading ~250 small modules (zod, yaml, yargs
+// and our own) costs more start-up time than compiling one file, and the simulator starts once per
+// nvidia-smi call. Packages with native add-ons or that only reports need stay external: they load from
+// node_modules when a command imports them. Code that must find the package's files uses package-root.ts,
+// which works at both depths.
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "rolldown";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const outDir = path.join(root, "dist", "bundle");
+
+/** dockerode loads native add-ons (ssh2, cpu-features); vega and vega-lite load only for reports. */
+const EXTERNAL = ["dockerode", "vega", "vega-lite"];
+
+rmSync(outDir, { recursive: true, force: true });
+await build({
+  input: { bench: path.join(root, "dist", "cli", "main.js"), "nvidia-smi": path.join(root, "dist", "gpu", "sim", "main.js") },
+  platform: "node",
+  external: (id) => EXTERNAL.some((name) => id === name || id.startsWith(`${name}/`)),
+  logLevel: "warn",
+  output: {
+    dir: outDir,
+    format: "esm",
+    entryFileNames: "[name].js",
+    chunkFileNames: "chunks/[name]-[hash].js",
+    // Whitespace and dead code only: names stay readable in stack traces.
+    minify: { compress: true, mangle: false },
+  },
+});
