@@ -2,6 +2,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { EXIT, isSystemError, MigbenchError } from "../errors.js";
+import { packageIdentity } from "../package-root.js";
 import { COMMANDS } from "./commands/index.js";
 
 export async function main(argv: string[]): Promise<number> {
@@ -17,7 +18,8 @@ export async function main(argv: string[]): Promise<number> {
     .recommendCommands()
     .help()
     .alias("h", "help")
-    .version()
+    // Given, not guessed: yargs' guess searches the folders above the program for a package.json.
+    .version(packageIdentity().version)
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error) => {
       throw error ?? new MigbenchError(message, EXIT.badInput);

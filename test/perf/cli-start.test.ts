@@ -41,6 +41,12 @@ describe("CLI start", () => {
     expect(ours.length).toBeLessThan(50);
   });
 
+  it("bench --version prints the package's version without searching the folders above for a package.json", async () => {
+    const { version } = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string };
+    const result = await execa(process.execPath, [benchBin, "--version"], { cwd: tempDir("elsewhere"), reject: false });
+    expect([result.exitCode, result.stdout]).toEqual([0, version]);
+  });
+
   it("the bundled bench prints what the unbundled CLI prints", async () => {
     for (const args of [["--help"], ["run", "--help"], ["validate", "scenarios/quickstart.yaml"], ["nosuch"]]) {
       const [bundled, unbundled] = await Promise.all([
