@@ -176,6 +176,14 @@ export const executionSchema = executionV1.extend({
   image: imageRecordSchema.optional(),
   /** Container runtimes: how the device was handed over (`nvidia` device request, or `env-only` on the simulator). */
   gpuAccess: z.enum(["nvidia", "env-only"]).optional(),
+  /** Only for a workload that took part in its group's start barrier (the scenario's `startBarrier`). */
+  barrier: z
+    .object({
+      readyAt: isoTime.nullable().describe("When it said it was ready; null: never"),
+      releasedAt: isoTime.nullable().describe("When the group was released; null: never (cancelled)"),
+      firstOutputAt: isoTime.nullable().describe("Its first output at or after the release"),
+    })
+    .optional(),
 });
 
 /** One step of one repetition: the instances started together, and how far apart they really started. */
@@ -188,6 +196,12 @@ export const groupRecordSchema = z.object({
   startSkewMs: z.number().min(0).nullable(),
   /** The same for the first output line of each instance. */
   firstOutputSkewMs: z.number().min(0).nullable(),
+  /** Start barrier only: when it released the group; null when it never did. */
+  barrierReleasedAt: isoTime.nullable().optional(),
+  /** Start barrier only: the instances not ready at the release (the timeout released them, or they ended first). */
+  notReady: z.array(z.string().min(1)).optional(),
+  /** Start barrier only: spread of the first output at or after the release, over the instances ready at it (ms). */
+  releasedOutputSkewMs: z.number().min(0).nullable().optional(),
 });
 
 // ---- The manifest.

@@ -12,6 +12,7 @@ export type {
   GpuAccess,
   GroupHooks,
   ImageRecord,
+  InstanceBarrier,
   InstanceOutcome,
   InstanceState,
   InstanceStatus,

@@ -15,6 +15,7 @@ import { execa } from "execa";
 import { after, clearTimers, errorText, findGroupProblems, harnessVerdict, iso, pipeToLog, reportState, sleep, type Verdict } from "./common.js";
 import { LogWriter } from "./log-writer.js";
 import { harnessOwnerTag, OWNER_VARIABLE } from "./orphans.js";
+import { barrierEnvironment, createBarrier, type StartBarrier } from "./start-barrier.js";
 import type { GroupHooks, InstanceOutcome, LaunchSpec, Runtime } from "./types.js";
 
 export interface ProcessRuntimeOptions {
@@ -77,6 +78,10 @@ interface Instance {
   pgid: number | null;
   startedAt: Date | null;
   firstOutputAt: Date | null;
+  /** The group's start barrier, when this instance takes part in it. */
+  barrier: StartBarrier | null;
+  /** First output at or after the barrier's release. */
+  releasedOutputAt: Date | null;
   endedAt: Date | null;
   leaderExited: boolean;
   groupGone: boolean;
@@ -154,8 +159,9 @@ class ProcessRuntime implements Runtime {
 
   async runGroup(specs: readonly LaunchSpec[], hooks: GroupHooks = {}): Promise<InstanceOutcome[]> {
     const problems = findGroupProblems(specs);
+    const barrier = await createBarrier(specs, hooks);
     // Phase 1: prepare everything (log files, checks, environments) before anything starts.
-    const instances = await Promise.all(specs.map((spec, i) => this.prepare(spec, problems[i] ?? null, hooks)));
+    const instances = await Promise.all(specs.map((spec, i) => this.prepare(spec, problems[i] ?? null, hooks, barrier)));
     const runnable = instances.filter((inst) => inst.problem === null);
 
     const { signal } = hooks;
@@ -171,18 +177,31 @@ class ProcessRuntime implements Runtime {
       if (signal?.aborted) {
         for (const inst of runnable) inst.stopReason = "cancelled";
       } else {
-        // Phase 2, the start barrier: spawn all in one tight synchronous loop, no awaits in between.
+        // Phase 2, the start burst: spawn all in one tight synchronous loop, no awaits in between.
         for (const inst of runnable) this.start(inst, hooks);
         signal?.addEventListener("abort", onAbort, { once: true });
+      }
+      if (barrier) {
+        // Not waited for: an instance that never started, or ended, without becoming ready.
+        for (const inst of instances) {
+          const leave = () => barrier.leave(inst.spec.instanceId);
+          if (inst.child === null) leave();
+          else if (inst.barrier !== null) {
+            inst.child.once("exit", leave);
+            void inst.child.then(leave);
+          }
+        }
+        barrier.start(specs, hooks);
       }
       return await Promise.all(instances.map((inst) => this.settle(inst)));
     } finally {
       signal?.removeEventListener("abort", onAbort);
       process.off("exit", onExit);
+      await barrier?.close();
     }
   }
 
-  private async prepare(spec: LaunchSpec, problem: string | null, hooks: GroupHooks): Promise<Instance> {
+  private async prepare(spec: LaunchSpec, problem: string | null, hooks: GroupHooks, barrier: StartBarrier | null): Promise<Instance> {
     const inst: Instance = {
       spec,
       createdAt: new Date(),
@@ -193,6 +212,8 @@ class ProcessRuntime implements Runtime {
       pgid: null,
       startedAt: null,
       firstOutputAt: null,
+      barrier: spec.startBarrier && barrier ? barrier : null,
+      releasedOutputAt: null,
       endedAt: null,
       leaderExited: false,
       groupGone: false,
@@ -221,10 +242,11 @@ class ProcessRuntime implements Runtime {
       return inst;
     }
     inst.env = buildEnvironment(spec);
+    if (inst.barrier) Object.assign(inst.env, barrierEnvironment(spec.instanceId, inst.barrier.hostDir));
     return inst;
   }
 
-  /** Spawns one instance and wires its streams, timeout and exit. Synchronous: part of the start barrier. */
+  /** Spawns one instance and wires its streams, timeout and exit. Synchronous: part of the start burst. */
   private start(inst: Instance, hooks: GroupHooks): void {
     let child: Child;
     try {
@@ -259,6 +281,8 @@ class ProcessRuntime implements Runtime {
         notes: inst.notes,
         onData: (at) => {
           inst.firstOutputAt ??= new Date(at);
+          const releasedAt = inst.barrier?.releasedAt;
+          if (releasedAt && at >= releasedAt.getTime()) inst.releasedOutputAt ??= new Date(at);
         },
         onOutOfMemory: () => {
           inst.outOfMemory = true;
@@ -366,6 +390,8 @@ function describe(inst: Instance, result: ChildResult | null): InstanceOutcome {
   const status = verdict.status;
   let message = verdict.message;
   const notes = [...inst.notes];
+  const barrierNote = inst.barrier?.note(inst.spec.instanceId);
+  if (barrierNote) notes.push(barrierNote);
   if (inst.strayProcesses) notes.push("processes it left running in its group were terminated");
   if (notes.length > 0) message = [...(message === undefined ? [] : [message]), ...notes].join("; ");
 
@@ -381,6 +407,7 @@ function describe(inst: Instance, result: ChildResult | null): InstanceOutcome {
     endedAt: iso(endedAt),
     durationSeconds: inst.startedAt ? Math.max(0, endedAt.getTime() - inst.startedAt.getTime()) / 1000 : 0,
   };
+  if (inst.barrier) outcome.barrier = inst.barrier.record(inst.spec.instanceId, inst.releasedOutputAt);
   if (message !== undefined) outcome.message = message;
   return outcome;
 }

@@ -9,6 +9,15 @@ export interface GroupSkew {
   startSkewMs: number | null;
   /** The same for the first line each printed; the moment the workload itself was surely running. */
   firstOutputSkewMs: number | null;
+  /** Start barrier only (absent without one): when it released the group; null when it never did (cancelled). */
+  barrierReleasedAt?: string | null;
+  /** Start barrier only: the participants not ready at the release (released by the timeout, or ended before). */
+  notReady?: string[];
+  /**
+   * Start barrier only: the spread of the first output at or after the release, over the participants that
+   * were ready at it: how far apart their measured work began.
+   */
+  releasedOutputSkewMs?: number | null;
 }
 
 function spread(times: readonly (string | null)[]): number | null {
@@ -17,6 +26,16 @@ function spread(times: readonly (string | null)[]): number | null {
   return Math.max(...ms) - Math.min(...ms);
 }
 
-export function groupSkew(outcomes: readonly Pick<InstanceOutcome, "startedAt" | "firstOutputAt">[]): GroupSkew {
-  return { startSkewMs: spread(outcomes.map((o) => o.startedAt)), firstOutputSkewMs: spread(outcomes.map((o) => o.firstOutputAt)) };
+type SkewFacts = Pick<InstanceOutcome, "instanceId" | "startedAt" | "firstOutputAt" | "barrier">;
+
+export function groupSkew(outcomes: readonly SkewFacts[]): GroupSkew {
+  const skew: GroupSkew = { startSkewMs: spread(outcomes.map((o) => o.startedAt)), firstOutputSkewMs: spread(outcomes.map((o) => o.firstOutputAt)) };
+  const participants = outcomes.filter((o) => o.barrier !== undefined);
+  if (participants.length === 0) return skew;
+  const releasedAt = participants.find((o) => o.barrier?.releasedAt)?.barrier?.releasedAt ?? null;
+  const readyInTime = (o: SkewFacts) => releasedAt !== null && o.barrier?.readyAt != null && Date.parse(o.barrier.readyAt) <= Date.parse(releasedAt);
+  skew.barrierReleasedAt = releasedAt;
+  skew.notReady = participants.filter((o) => !readyInTime(o)).map((o) => o.instanceId);
+  skew.releasedOutputSkewMs = spread(participants.filter(readyInTime).map((o) => o.barrier?.firstOutputAt ?? null));
+  return skew;
 }

@@ -27,6 +27,11 @@ export interface LaunchSpec {
   readonly secrets?: readonly string[];
   /** Container options (the scenario's `docker:` block, paths resolved); container runtimes only. */
   readonly docker?: DockerLaunchOptions;
+  /**
+   * The workload takes part in the group's start barrier (start-barrier.ts): it says when it is ready and
+   * waits to be released with the others. Released anyway `timeoutSeconds` after the start (default 600).
+   */
+  readonly startBarrier?: { readonly timeoutSeconds?: number };
 }
 
 /** How a container runtime sets up the container beyond image and command. */
@@ -64,6 +69,16 @@ export interface ImageRecord {
   digests: string[];
 }
 
+/** An instance's part in its group's start barrier. Times are ISO 8601 with milliseconds (UTC). */
+export interface InstanceBarrier {
+  /** When the harness saw its ready file; null when it never became ready. */
+  readyAt: string | null;
+  /** When the group was released (the same for all of it); null when it never was (cancelled first). */
+  releasedAt: string | null;
+  /** Its first output at or after the release: when its measured work surely ran. */
+  firstOutputAt: string | null;
+}
+
 /** Where an instance is in its life, for live views. */
 export type InstanceState = "created" | "running" | "stopping" | "exited";
 
@@ -95,6 +110,8 @@ export interface InstanceOutcome {
   image?: ImageRecord;
   /** Container runtimes: how the device was handed to the container. */
   gpuAccess?: GpuAccess;
+  /** Only for an instance that took part in a start barrier. */
+  barrier?: InstanceBarrier;
 }
 
 export interface GroupHooks {

@@ -84,6 +84,12 @@ export const workloadSchema = z
       .strictObject({ time: metricRef.optional(), throughput: metricRef.optional(), latency: metricRef.optional() })
       .refine((m) => m.time || m.throughput || m.latency, { message: "name at least one of time, throughput, latency" }),
     timeout: duration.optional().describe("Per-copy timeout; defaults to the scenario's"),
+    startBarrier: z
+      .union([z.boolean(), z.strictObject({ timeout: duration.describe("Release the group anyway after this long from its start; default 10m") })])
+      .optional()
+      .describe(
+        "The workload supports migbench's start barrier (MIGBENCH_READY_FILE, MIGBENCH_GO_FIFO; workloads/README.md): each copy initialises, says it is ready and waits; all are released at once. Default false",
+      ),
   })
   .describe("A workload: what to launch and how to read its results");
 

@@ -86,6 +86,19 @@ describe("container config", () => {
     ]);
   });
 
+  it("in a start barrier, mounts the barrier's folder read-write and names its files inside the container", () => {
+    const config = containerConfig(spec(), { ...context, barrierDir: "/tmp/migbench-barrier-x" });
+    expect(config.HostConfig?.Mounts).toEqual([{ Type: "bind", Source: "/tmp/migbench-barrier-x", Target: "/.migbench-barrier", ReadOnly: false }]);
+    expect(config.Env).toEqual([
+      "SEED=1",
+      `NVIDIA_VISIBLE_DEVICES=${uuid}`,
+      "MIGBENCH_READY_FILE=/.migbench-barrier/ready/bert.3",
+      "MIGBENCH_GO_FIFO=/.migbench-barrier/go",
+    ]);
+    // Without it: neither the mount nor the variables.
+    expect(containerConfig(spec(), context).Env?.some((e) => e.startsWith("MIGBENCH_"))).toBe(false);
+  });
+
   it("refuses what Docker would refuse, with a message", () => {
     expect(() => containerConfig(spec({ image: undefined }), context)).toThrow(/has no image/);
     expect(() => parseSize("1gb")).toThrow(/invalid size "1gb"/);
@@ -170,11 +183,27 @@ describe("start skew", () => {
     const at = (ms: number) => new Date(Date.UTC(2026, 10, 25, 14, 0, 0, ms)).toISOString();
     expect(
       groupSkew([
-        { startedAt: at(100), firstOutputAt: at(300) },
-        { startedAt: at(130), firstOutputAt: at(290) },
-        { startedAt: null, firstOutputAt: null },
+        { instanceId: "a", startedAt: at(100), firstOutputAt: at(300) },
+        { instanceId: "b", startedAt: at(130), firstOutputAt: at(290) },
+        { instanceId: "c", startedAt: null, firstOutputAt: null },
       ]),
     ).toEqual({ startSkewMs: 30, firstOutputSkewMs: 10 });
-    expect(groupSkew([{ startedAt: null, firstOutputAt: null }])).toEqual({ startSkewMs: null, firstOutputSkewMs: null });
+    expect(groupSkew([{ instanceId: "a", startedAt: null, firstOutputAt: null }])).toEqual({ startSkewMs: null, firstOutputSkewMs: null });
+  });
+
+  it("with a start barrier, is also the spread of the first output after the release, over the instances ready at it", () => {
+    const at = (ms: number) => new Date(Date.UTC(2026, 10, 25, 14, 0, 0, ms)).toISOString();
+    const released = at(500);
+    const barrier = (readyAt: string | null, firstOutputAt: string | null) => ({ readyAt, releasedAt: released, firstOutputAt });
+    expect(
+      groupSkew([
+        { instanceId: "a", startedAt: at(0), firstOutputAt: at(100), barrier: barrier(at(200), at(510)) },
+        { instanceId: "b", startedAt: at(10), firstOutputAt: at(150), barrier: barrier(at(499), at(520)) },
+        // Released by the timeout before it was ready: listed, and left out of the released spread.
+        { instanceId: "c", startedAt: at(20), firstOutputAt: at(900), barrier: barrier(null, at(900)) },
+        // Did not take part.
+        { instanceId: "d", startedAt: at(5), firstOutputAt: at(6) },
+      ]),
+    ).toEqual({ startSkewMs: 20, firstOutputSkewMs: 894, barrierReleasedAt: released, notReady: ["c"], releasedOutputSkewMs: 10 });
   });
 });

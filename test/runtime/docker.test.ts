@@ -223,6 +223,40 @@ describe.skipIf(!docker.ok)("docker runtime (real engine)", () => {
     expect(gatedRecords[0]).toMatchObject({ event: "start", pid: 1 });
   });
 
+  it("holds cpu-matmul at the workload start barrier until all are ready, behind the gate or not, as any user", async () => {
+    const rt = runtime();
+    const specs = [spec(matmul(), { startBarrier: {} }), spec(matmul(), { startBarrier: {}, docker: { user: "1000:1000" } }), spec(matmul(), { startBarrier: {}, docker: { startGate: false } })];
+    const outcomes = await rt.runGroup(specs);
+    const released = outcomes[0]?.barrier?.releasedAt;
+    expect(released).toEqual(expect.any(String));
+    for (const [i, o] of outcomes.entries()) {
+      expect(o.status, o.message).toBe("ok");
+      expect(o.message).toBeUndefined();
+      expect(o.barrier?.releasedAt).toBe(released);
+      expect(Date.parse(o.barrier?.readyAt ?? "")).toBeLessThanOrEqual(Date.parse(released ?? ""));
+      // Its first record came after the release.
+      expect(o.barrier?.firstOutputAt).toBe(o.firstOutputAt);
+      expect(Date.parse(o.firstOutputAt ?? "")).toBeGreaterThanOrEqual(Date.parse(released ?? ""));
+      const first = (await logOf(specs[i]?.logFile as string))[0];
+      expect(JSON.parse(first?.text ?? "null")).toMatchObject({ event: "start", pid: 1 });
+    }
+    expect(groupSkew(outcomes).notReady).toEqual([]);
+  });
+
+  it("releases a barrier at its timeout when a container never gets ready, and records which", async () => {
+    const rt = runtime();
+    // The protocol in a shell: create the ready file, open the FIFO for reading (blocks until the release).
+    const ready = ["/bin/sh", "-c", 'touch "$MIGBENCH_READY_FILE" && : < "$MIGBENCH_GO_FIFO" && echo go'];
+    const specs = [spec(ready, { startBarrier: { timeoutSeconds: 1 } }), spec(["/bin/sh", "-c", "sleep 3; echo late"], { startBarrier: { timeoutSeconds: 1 } })];
+    const [a, never] = await rt.runGroup(specs);
+    expect(a).toMatchObject({ status: "ok" });
+    expect(a?.message).toBeUndefined();
+    expect(Date.parse(a?.firstOutputAt ?? "")).toBeGreaterThanOrEqual(Date.parse(a?.barrier?.releasedAt ?? ""));
+    expect(never).toMatchObject({ status: "ok", barrier: { readyAt: null, releasedAt: a?.barrier?.releasedAt } });
+    expect(never?.message).toMatch(/not ready at the start barrier, which released the group after its 1 s timeout/);
+    expect(groupSkew([a, never].filter((o) => o !== undefined)).notReady).toEqual([never?.instanceId]);
+  });
+
   it("fails clearly on an image it cannot have, before and during a group", async () => {
     const rt = runtime();
     // Port 9 on loopback: nothing listens, so the pull fails at once without leaving the machine.

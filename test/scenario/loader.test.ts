@@ -80,7 +80,7 @@ describe("loadScenarioText: schema problems, with positions", () => {
   it("unknown nested key far from any known one lists the keys that are allowed", () => {
     const text = scenario().replace("    parser: jsonl\n", "    parser: jsonl\n    restartPolicy: always\n");
     expect(problems(text)).toEqual([
-      `${FILE}:11:5: unknown key "restartPolicy"; expected one of description, image, command, workdir, env, docker, parser, metrics, timeout`,
+      `${FILE}:11:5: unknown key "restartPolicy"; expected one of description, image, command, workdir, env, docker, parser, metrics, timeout, startBarrier`,
     ]);
   });
 
@@ -103,6 +103,15 @@ describe("loadScenarioText: schema problems, with positions", () => {
     expect(problems(scenario({ rest: "timeout: 4hours\n" }))).toEqual([
       `${FILE}:14:10: expected a duration such as 90s, 30m, 4h or 1h30m; got "4hours"`,
     ]);
+  });
+
+  it("a workload's startBarrier: true, or a timeout; nothing else", () => {
+    const withBarrier = (value: string) => scenario().replace("    parser: jsonl\n", `    parser: jsonl\n    startBarrier: ${value}\n`);
+    for (const value of ["true", "false", "{ timeout: 2m }"]) expect(problems(withBarrier(value)), value).toEqual([]);
+    const loaded = loadScenarioText(withBarrier("{ timeout: 90s }"), FILE);
+    expect(loaded.ok && loaded.scenario.doc.workloads.infer?.startBarrier).toEqual({ timeout: "90s" });
+    expect(problems(withBarrier("{ timeout: soon }"))).toEqual([`${FILE}:11:30: expected a duration such as 90s, 30m, 4h or 1h30m; got "soon"`]);
+    expect(problems(withBarrier("yes please"))).toHaveLength(1);
   });
 
   it("missing keys point at the mapping that lacks them, and say what the key is for", () => {

@@ -14,6 +14,10 @@ import { parseLines } from "../../src/metrics/parse-file.js";
 import { parseLenientJson, type JsonValue } from "../../src/metrics/parsers/lenient-json.js";
 import type { ParseResult, Sample } from "../../src/metrics/parsers/types.js";
 import { readRun } from "../../src/results/index.js";
+import { readLogLines, type LogLine } from "../../src/runtime/log-writer.js";
+import { createProcessRuntime } from "../../src/runtime/process.js";
+import { groupSkew } from "../../src/runtime/skew.js";
+import type { LaunchSpec } from "../../src/runtime/types.js";
 import { bench, root, tempDir } from "../cli/helpers.js";
 
 const STANDIN = path.join(root, "workloads/cpu-standin/main.js");
@@ -231,6 +235,47 @@ describe.skipIf(python === null)("bert-finetune and bert-infer (PyTorch, on the 
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toMatch(/--precision fp16 needs a GPU/);
   });
+});
+
+/**
+ * The start barrier's protocol (workloads/README.md), through the process runtime: two copies of a workload
+ * that opts in are released together, and neither prints a DLLogger record before the release.
+ */
+async function expectHeldAtBarrier(command: string[]): Promise<void> {
+  const dir = tempDir("workload-barrier");
+  const specs: LaunchSpec[] = ["a", "b"].map((id) => ({
+    instanceId: `w.${id}`,
+    command,
+    cwd: root,
+    env: {},
+    device: { kind: "mig", uuid: MIG },
+    logFile: path.join(dir, `${id}.log`),
+    startBarrier: {},
+  }));
+  const outcomes = await createProcessRuntime().runGroup(specs);
+  for (const [i, outcome] of outcomes.entries()) {
+    expect(outcome.status, outcome.message).toBe("ok");
+    expect(outcome.message).toBeUndefined();
+    const released = Date.parse(outcome.barrier?.releasedAt ?? "");
+    expect(Date.parse(outcome.barrier?.readyAt ?? "")).toBeLessThanOrEqual(released);
+    const lines: LogLine[] = [];
+    for await (const line of readLogLines(specs[i]?.logFile as string)) lines.push(line);
+    const records = lines.filter((l) => l.text.startsWith("DLLL "));
+    expect(records.length).toBeGreaterThan(0);
+    for (const record of records) expect(record.at).toBeGreaterThanOrEqual(released);
+  }
+  expect(groupSkew(outcomes).notReady).toEqual([]);
+}
+
+describe("the start barrier", () => {
+  it("cpu-standin waits at it after building its model", async () => {
+    await expectHeldAtBarrier(["node", STANDIN, "--mode", "finetune", ...FINETUNE_ARGS]);
+  }, 120_000);
+
+  it.skipIf(python === null)("bert-finetune and bert-infer (bertbench.wait_at_start_barrier) wait at it once loaded", async () => {
+    await expectHeldAtBarrier([python as string, FINETUNE, "--device", "cpu", ...FINETUNE_ARGS]);
+    await expectHeldAtBarrier([python as string, INFER, "--device", "cpu", ...INFER_ARGS]);
+  }, 300_000);
 });
 
 describe("scenarios/workloads", () => {

@@ -232,6 +232,18 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
+def wait_at_start_barrier(device: torch.device) -> None:
+    """migbench's start barrier (workloads/README.md), when the harness asks for it: once the model and data
+    are on the device, say ready, then wait until every copy of the group is ready and all are released at once."""
+    ready_file, go_fifo = os.environ.get("MIGBENCH_READY_FILE"), os.environ.get("MIGBENCH_GO_FIFO")
+    if not ready_file or not go_fifo:
+        return
+    synchronize(device)
+    open(ready_file, "wb").close()
+    # Opening the FIFO for reading blocks until the harness opens it: that is the release.
+    open(go_fifo, "rb").close()
+
+
 # ---- The model
 
 

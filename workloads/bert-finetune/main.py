@@ -22,7 +22,8 @@ import torch.nn.functional as F
 
 from bertbench import (BertConfig, BertForQuestionAnswering, DLLogger, add_common_arguments, autocast,
                        check_common_arguments, device_facts, grad_scaler, model_parameters, parameter_count,
-                       pick_device, pick_precision, positive_int, non_negative_int, synchronize, synthetic_pool, to_device)
+                       pick_device, pick_precision, positive_int, non_negative_int, synchronize, synthetic_pool, to_device,
+                       wait_at_start_barrier)
 
 PROG = "bert-finetune"
 # Distinct batches cycled through: enough that no step sees the same data as the last, little host memory.
@@ -63,6 +64,8 @@ def main(argv=None) -> int:
     # Loss scaling keeps fp16 gradients from underflowing; bf16 and fp32 do not need it.
     scaler = grad_scaler(enabled=precision == "fp16")
     pool = synthetic_pool(POOL_BATCHES, args.batch_size, args.seq_len, args.vocab_size, args.seed, device)
+    # Loaded: the records, the warm-up and the timed steps start together with the other copies.
+    wait_at_start_barrier(device)
 
     log = DLLogger()
     log.metadata("e2e_train_time", "s")

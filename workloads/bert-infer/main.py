@@ -26,7 +26,8 @@ sys.path[1:1] = [str(Path(__file__).resolve().parent.parent / "bert-finetune")]
 
 from bertbench import (DTYPES, BertConfig, BertForQuestionAnswering, DLLogger, add_common_arguments,  # noqa: E402
                        check_common_arguments, device_facts, model_parameters, non_negative_int, parameter_count,
-                       percentile, pick_device, pick_precision, positive_int, synchronize, synthetic_pool)
+                       percentile, pick_device, pick_precision, positive_int, synchronize, synthetic_pool,
+                       wait_at_start_barrier)
 
 PROG = "bert-infer"
 # Distinct requests cycled through, so that consecutive requests differ in length as SQuAD's questions do.
@@ -55,6 +56,8 @@ def main(argv=None) -> int:
     # Inference runs in the precision itself (as a TensorRT fp16 engine does), not under autocast.
     model = BertForQuestionAnswering(BertConfig.from_args(args)).to(device=device, dtype=DTYPES[precision]).eval()
     pool = synthetic_pool(POOL_REQUESTS, args.batch_size, args.seq_len, args.vocab_size, args.seed, device)
+    # Loaded: the records, the warm-up and the timed requests start together with the other copies.
+    wait_at_start_barrier(device)
 
     log = DLLogger()
     for metric, unit in [("e2e_inference_time", "s"), ("inference_sequences_per_second", "sequences/s"), ("latency", "ms"),

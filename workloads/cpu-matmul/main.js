@@ -7,6 +7,7 @@
  * Plain Node.js ESM with no dependencies: it must run as `node workloads/cpu-matmul/main.js` inside any
  * container or host that has Node, without a build step.
  */
+import { closeSync, openSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { setInterval } from "node:timers";
 import { parseArgs } from "node:util";
@@ -141,6 +142,22 @@ const emit = (record) => process.stdout.write(`${JSON.stringify(record)}\n`);
 const round = (value, digits) => (value === null ? null : Number(value.toFixed(digits)));
 const nsToSeconds = (ns) => Number(ns) / 1e9;
 
+/**
+ * migbench's start barrier (workloads/README.md), when the harness asks for it: say ready, then wait until
+ * every copy of the group is ready and the harness releases them all at once.
+ */
+function waitAtStartBarrier() {
+  const readyFile = process.env.MIGBENCH_READY_FILE;
+  const goFifo = process.env.MIGBENCH_GO_FIFO;
+  if (!readyFile || !goFifo) return;
+  // The first use of process.stdout costs milliseconds of CPU (it creates the stream): paid now, not after
+  // the release, where every copy would pay it at once on contended cores. An empty write sends no byte.
+  process.stdout.write("");
+  writeFileSync(readyFile, "");
+  // Opening the FIFO for reading blocks until the harness opens it: that is the release.
+  closeSync(openSync(goFifo, "r"));
+}
+
 function main() {
   const options = readOptions(process.argv.slice(2));
   const n = options.size;
@@ -148,6 +165,8 @@ function main() {
   const a = randomMatrix(n, random);
   const b = randomMatrix(n, random);
   const c = new Float64Array(n * n);
+  // Everything before this is start-up; the first record, the warm-up and the measured work come after.
+  waitAtStartBarrier();
 
   const launchedAt = process.hrtime.bigint();
   const secondsToNs = (s) => BigInt(Math.round(s * 1e9));

@@ -9,6 +9,7 @@
  *
  * Plain Node.js ESM with no dependencies: `node workloads/cpu-standin/main.js` runs anywhere Node 20 does.
  */
+import { closeSync, openSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import process from "node:process";
 import { parseArgs } from "node:util";
@@ -514,6 +515,22 @@ function infer(o, model, random) {
   });
 }
 
+/**
+ * migbench's start barrier (workloads/README.md), when the harness asks for it: say ready, then wait until
+ * every copy of the group is ready and the harness releases them all at once.
+ */
+function waitAtStartBarrier() {
+  const readyFile = process.env.MIGBENCH_READY_FILE;
+  const goFifo = process.env.MIGBENCH_GO_FIFO;
+  if (!readyFile || !goFifo) return;
+  // The first use of process.stdout costs milliseconds of CPU (it creates the stream): paid now, not after
+  // the release, where every copy would pay it at once on contended cores. An empty write sends no byte.
+  process.stdout.write("");
+  writeFileSync(readyFile, "");
+  // Opening the FIFO for reading blocks until the harness opens it: that is the release.
+  closeSync(openSync(goFifo, "r"));
+}
+
 function main() {
   const o = readOptions(process.argv.slice(2));
   const standinFor = o.mode === "finetune" ? "bert-finetune" : "bert-infer";
@@ -521,6 +538,8 @@ function main() {
   process.stdout.write(`cpu-standin: a CPU stand-in for ${standinFor}, not a GPU workload: it measures ${measures}\n`);
   const random = prng(o.seed);
   const model = createModel(o, random);
+  // The model is built: the records and the work (warm-up included) start together with the other copies.
+  waitAtStartBarrier();
   const run = {
     workload: "cpu-standin",
     standin_for: standinFor,

@@ -4,6 +4,7 @@
  */
 import type { ContainerCreateOptions } from "./engine.js";
 import { containerLabels } from "./labels.js";
+import { BARRIER_MOUNT, barrierEnvironment } from "../start-barrier.js";
 import { GATE_MOUNT, gatedEntrypoint } from "./start-gate.js";
 import type { GpuAccess, LaunchSpec } from "../types.js";
 
@@ -54,6 +55,8 @@ export interface ContainerContext {
    * entrypoint, which the gate's shell execs in front of the command.
    */
   readonly gate?: { readonly hostDir: string; readonly imageEntrypoint: readonly string[] };
+  /** Take part in the group's start barrier (start-barrier.ts): its folder on this host. */
+  readonly barrierDir?: string;
 }
 
 /** The create body for one instance. Throws (with a message for the outcome) on an invalid option. */
@@ -79,6 +82,8 @@ export function containerConfig(spec: LaunchSpec, context: ContainerContext): Co
   }
   const mounts = (options.mounts ?? []).map((m) => ({ Type: "bind" as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly ?? false }));
   if (context.gate) mounts.push({ Type: "bind", Source: context.gate.hostDir, Target: GATE_MOUNT, ReadOnly: true });
+  // Read-write: the workload creates its ready file there.
+  if (context.barrierDir) mounts.push({ Type: "bind", Source: context.barrierDir, Target: BARRIER_MOUNT, ReadOnly: false });
   if (mounts.length > 0) hostConfig.Mounts = mounts;
   if (options.network !== undefined) hostConfig.NetworkMode = options.network;
   return {
@@ -90,7 +95,7 @@ export function containerConfig(spec: LaunchSpec, context: ContainerContext): Co
     ...(context.gate
       ? { Entrypoint: gatedEntrypoint(), Cmd: [...context.gate.imageEntrypoint, ...spec.command] }
       : { Cmd: [...spec.command] }),
-    Env: containerEnv(spec, context.gpuAccess),
+    Env: [...containerEnv(spec, context.gpuAccess), ...(context.barrierDir ? Object.entries(barrierEnvironment(spec.instanceId, BARRIER_MOUNT)).map(([key, value]) => `${key}=${value}`) : [])],
     Labels: containerLabels(context.runId, spec.instanceId, context.owner),
     ...(options.workdir === undefined ? {} : { WorkingDir: options.workdir }),
     ...(options.user === undefined ? {} : { User: options.user }),

@@ -17,6 +17,7 @@ import type { GpuAccess, GroupHooks, ImageRecord, InstanceOutcome, LaunchSpec, R
 import { containerConfig } from "./container-config.js";
 import { connectEngine, engineMessage, type ContainerInfo, type Engine } from "./engine.js";
 import { ensureImage, type ResolvedImage } from "./image.js";
+import { createBarrier, type StartBarrier } from "../start-barrier.js";
 import { currentOwner } from "./labels.js";
 import { StartGate } from "./start-gate.js";
 
@@ -38,7 +39,7 @@ export interface DockerRuntimeOptions {
   readonly startGate?: boolean;
 }
 
-/** A bind mount names a path on the engine's host: only a local engine sees the gate's FIFO. */
+/** A bind mount names a path on the engine's host: only a local engine sees the gate's and the barrier's FIFOs. */
 const engineIsLocal = (): boolean => {
   const host = process.env.DOCKER_HOST;
   return host === undefined || host === "" || host.startsWith("unix://");
@@ -71,6 +72,10 @@ interface Instance {
   streamsDone: Promise<void>;
   startedAt: Date | null;
   firstOutputAt: Date | null;
+  /** The group's start barrier, when this instance takes part in it. */
+  barrier: StartBarrier | null;
+  /** First output at or after the barrier's release. */
+  releasedOutputAt: Date | null;
   endedAt: Date | null;
   exited: boolean;
   exitCode: number | null;
@@ -144,6 +149,7 @@ class DockerRuntime implements Runtime {
       for (const inst of instances) this.terminate(inst, "cancelled");
     };
     let gate: StartGate | null = null;
+    let barrier: StartBarrier | null = null;
     try {
       if (this.useGate && specs.some((spec) => spec.docker?.startGate !== false)) {
         gate = await StartGate.create().catch((error: unknown) => {
@@ -151,14 +157,18 @@ class DockerRuntime implements Runtime {
           return null;
         });
       }
+      if (specs.some((spec) => spec.startBarrier)) {
+        if (engineIsLocal()) barrier = await createBarrier(specs, hooks);
+        else hooks.onNotice?.("start barrier unavailable with a remote Docker engine (it cannot see the barrier's folder): workloads start without it");
+      }
       // Phase 1: create every container (and attach to its output) before any starts.
-      await Promise.all(instances.map((inst) => this.prepare(inst, gate)));
+      await Promise.all(instances.map((inst) => this.prepare(inst, gate, barrier)));
       const ready = instances.filter((inst) => inst.problem === null && inst.containerId !== null);
       if (signal?.aborted) {
         for (const inst of ready) inst.stopReason = "cancelled";
       } else {
         signal?.addEventListener("abort", onAbort, { once: true });
-        // Phase 2, the start barrier: every start request goes out in one synchronous loop.
+        // Phase 2, the start burst: every start request goes out in one synchronous loop.
         const starts = ready.map((inst) => ({ inst, started: this.startContainer(inst) }));
         let releasedAt: Date | null = null;
         if (gate) {
@@ -171,7 +181,12 @@ class DockerRuntime implements Runtime {
             releasedAt = gate.release(waiting);
           }
         }
-        await Promise.all(starts.map(({ inst, started }) => this.follow(inst, started, releasedAt)));
+        if (barrier) {
+          // Not waited for: an instance whose container never started, or ended, without becoming ready.
+          for (const inst of instances) if (!ready.includes(inst)) barrier.leave(inst.spec.instanceId);
+          barrier.start(specs, hooks);
+        }
+        await Promise.all(starts.map(({ inst, started }) => this.follow(inst, started, releasedAt).finally(() => barrier?.leave(inst.spec.instanceId))));
       }
       return await Promise.all(instances.map((inst) => this.settle(inst)));
     } finally {
@@ -179,6 +194,7 @@ class DockerRuntime implements Runtime {
       // Every path, an unexpected error included: no container of the group outlives it.
       await Promise.all(instances.map((inst) => this.removeContainer(inst)));
       await gate?.close();
+      await barrier?.close();
     }
   }
 
@@ -198,6 +214,8 @@ class DockerRuntime implements Runtime {
       streamsDone: Promise.resolve(),
       startedAt: null,
       firstOutputAt: null,
+      barrier: null,
+      releasedOutputAt: null,
       endedAt: null,
       exited: false,
       exitCode: null,
@@ -210,7 +228,7 @@ class DockerRuntime implements Runtime {
   }
 
   /** Log file, image, container, attached output. Any failure becomes the instance's problem. */
-  private async prepare(inst: Instance, gate: StartGate | null): Promise<void> {
+  private async prepare(inst: Instance, gate: StartGate | null, barrier: StartBarrier | null): Promise<void> {
     const { spec, hooks } = inst;
     if (inst.problem !== null) return;
     if (!spec.image) {
@@ -233,6 +251,7 @@ class DockerRuntime implements Runtime {
       return;
     }
     inst.gated = gate !== null && spec.docker?.startGate !== false;
+    if (spec.startBarrier && barrier) inst.barrier = barrier;
     if (hooks.signal?.aborted) {
       inst.stopReason = "cancelled";
       return;
@@ -245,6 +264,7 @@ class DockerRuntime implements Runtime {
         nameSuffix: randomBytes(3).toString("hex"),
         owner: this.owner,
         ...(inst.gated && gate ? { gate: { hostDir: gate.hostDir, imageEntrypoint: image.entrypoint } } : {}),
+        ...(inst.barrier ? { barrierDir: inst.barrier.hostDir } : {}),
       });
     } catch (error) {
       inst.problem = errorText(error);
@@ -272,6 +292,8 @@ class DockerRuntime implements Runtime {
           notes: inst.notes,
           onData: (at) => {
             inst.firstOutputAt ??= new Date(at);
+            const releasedAt = inst.barrier?.releasedAt;
+            if (releasedAt && at >= releasedAt.getTime()) inst.releasedOutputAt ??= new Date(at);
           },
           onOutOfMemory: () => {
             inst.outOfMemory = true;
@@ -409,6 +431,8 @@ class DockerRuntime implements Runtime {
     const status = verdict.status;
     let message = verdict.message;
     if (state?.Error) inst.notes.push(`engine: ${state.Error}`);
+    const barrierNote = inst.barrier?.note(inst.spec.instanceId);
+    if (barrierNote) inst.notes.push(barrierNote);
     if (inst.notes.length > 0) message = [...(message === undefined ? [] : [message]), ...inst.notes].join("; ");
     const outcome: InstanceOutcome = {
       instanceId: inst.spec.instanceId,
@@ -423,6 +447,7 @@ class DockerRuntime implements Runtime {
       gpuAccess: this.options.gpuAccess,
     };
     if (inst.image) outcome.image = inst.image;
+    if (inst.barrier) outcome.barrier = inst.barrier.record(inst.spec.instanceId, inst.releasedOutputAt);
     if (message !== undefined) outcome.message = message;
     return outcome;
   }
