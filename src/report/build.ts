@@ -196,7 +196,7 @@ export async function buildReport(input: BuildInput): Promise<ReportModel> {
   const wanted = show.charts ?? true;
   const built = wanted === false ? [] : buildCharts(base);
   if (!Array.isArray(wanted)) return { ...base, charts: built };
-  // A chart id (`telemetry:<case>:power_draw_w`) or the part before its first colon (`telemetry`: all of that kind).
+  // A chart id (`telemetry:<case>`) or the part before its first colon (`telemetry`: all of that kind).
   const matches = (chart: ChartSpec, id: string): boolean => chart.id === id || chart.id.startsWith(`${id}:`);
   const missing = wanted.filter((id) => !built.some((c) => matches(c, id))).map((id) => `Chart "${id}" was asked for but has no data in this report.`);
   return { ...base, notes: [...notes, ...missing], charts: built.filter((c) => wanted.some((id) => matches(c, id))) };

@@ -1,8 +1,9 @@
 /**
  * Latency distributions from the raw samples a run kept (`samples/repNN/<instance>.jsonl`), per instance
- * over its measured repetitions. The files are streamed line by line and at most `MAX_VALUES` values per
- * instance are kept (a uniform reservoir sample; count and max stay exact), so a long run's millions of
- * request latencies cost bounded memory.
+ * over its measured repetitions. At most `MAX_VALUES` values per instance are kept (a uniform reservoir
+ * sample; count and max stay exact), so a long run's millions of request latencies cost bounded memory.
+ * Each file is read whole (run-files.ts), or streamed when too large for that, in execution order: the
+ * order the seeded reservoir's choice depends on.
  *
  * Which samples: the latency metric's key names a summary (`latency_ms_avg`, `latency_p50`); the samples
  * of the same name without that suffix (`latency_ms`) are the per-request (or per-interval) values. A key
@@ -13,6 +14,7 @@ import { createInterface } from "node:readline";
 import { openRunDataFile, type Execution, type RunManifest } from "../results/index.js";
 import { DEFAULT_BOOTSTRAP_SEED, latencyPercentiles, mulberry32 } from "../stats/index.js";
 import type { LatencyDistribution } from "./model.js";
+import { readRunDataText } from "./run-files.js";
 
 /** Values kept per instance for the percentiles. */
 export const MAX_VALUES = 100_000;
@@ -60,9 +62,20 @@ function sampleValue(line: string, name: string): number | null {
   }
 }
 
-async function addSamples(file: string, name: string, into: Reservoir): Promise<void> {
+/** A file too large to read whole, line by line. */
+async function streamSamples(file: string, name: string, into: Reservoir): Promise<void> {
   const lines = createInterface({ input: await openRunDataFile(file), crlfDelay: Infinity });
   for await (const line of lines) {
+    const value = sampleValue(line, name);
+    if (value !== null) into.add(value);
+  }
+}
+
+/** The same line breaks as readline's: \r\n, \n, or a lone \r. */
+const LINE_BREAK = /\r\n|\n|\r/;
+
+function addText(text: string, name: string, into: Reservoir): void {
+  for (const line of text.split(LINE_BREAK)) {
     const value = sampleValue(line, name);
     if (value !== null) into.add(value);
   }
@@ -71,26 +84,34 @@ async function addSamples(file: string, name: string, into: Reservoir): Promise<
 const evenlySpaced = (sorted: readonly number[], points: number): number[] =>
   sorted.length <= points ? [...sorted] : Array.from({ length: points }, (_, i) => sorted[Math.round((i * (sorted.length - 1)) / (points - 1))] as number);
 
+type SampledExecution = Execution & { parse: { samples: string } };
+
 export async function readLatency(runDir: string, manifest: RunManifest, capacity = MAX_VALUES): Promise<LatencyResult> {
   const warnings: string[] = [];
   const distributions: LatencyDistribution[] = [];
-  const measured = manifest.executions.filter((e): e is Execution & { parse: { samples: string } } => !e.warmup && e.status === "ok" && e.parse.samples !== undefined && e.metrics.latency !== undefined);
-  const instances = [...manifest.plan.instances].sort((a, b) => a.column - b.column);
-  for (const instance of instances) {
-    const executions = measured.filter((e) => e.instanceId === instance.id);
-    if (executions.length === 0) continue;
+  const measured = manifest.executions.filter((e): e is SampledExecution => !e.warmup && e.status === "ok" && e.parse.samples !== undefined && e.metrics.latency !== undefined);
+  const instances = [...manifest.plan.instances]
+    .sort((a, b) => a.column - b.column)
+    .map((instance) => ({ instanceId: instance.id, executions: measured.filter((e) => e.instanceId === instance.id) }))
+    .filter((i) => i.executions.length > 0);
+  for (const { instanceId, executions } of instances) {
     const reservoir = new Reservoir(capacity);
     for (const e of executions) {
       const file = path.join(runDir, ...e.parse.samples.split("/"));
-      await addSamples(file, latencySampleName(e.metrics.latency?.key ?? ""), reservoir).catch((error: unknown) => {
-        warnings.push(`Latency samples of ${instance.id} (${e.parse.samples}) could not be read: ${(error as Error).message}`);
-      });
+      const name = latencySampleName(e.metrics.latency?.key ?? "");
+      try {
+        const text = readRunDataText(file);
+        if (text === null) await streamSamples(file, name, reservoir);
+        else addText(text, name, reservoir);
+      } catch (error) {
+        warnings.push(`Latency samples of ${instanceId} (${e.parse.samples}) could not be read: ${(error as Error).message}`);
+      }
     }
     if (reservoir.count < 2) continue;
     const sorted = [...reservoir.values].sort((a, b) => a - b);
     const p = latencyPercentiles(sorted);
-    if (reservoir.count > capacity) warnings.push(`Latency of ${instance.id}: ${reservoir.count} samples; percentiles from a uniform subset of ${capacity}.`);
-    distributions.push({ instanceId: instance.id, count: reservoir.count, p50: p.p50, p90: p.p90, p95: p.p95, p99: p.p99, max: reservoir.max, sample: evenlySpaced(sorted, SAMPLE_POINTS) });
+    if (reservoir.count > capacity) warnings.push(`Latency of ${instanceId}: ${reservoir.count} samples; percentiles from a uniform subset of ${capacity}.`);
+    distributions.push({ instanceId, count: reservoir.count, p50: p.p50, p90: p.p90, p95: p.p95, p99: p.p99, max: reservoir.max, sample: evenlySpaced(sorted, SAMPLE_POINTS) });
   }
   return { distributions, warnings };
 }

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { buildCharts } from "../../src/report/charts/index.js";
-import { renderChartSvg } from "../../src/report/html/svg.js";
+import { specText } from "../../src/report/html/charts.js";
+import { chartRenderer, renderChartSvg } from "../../src/report/html/svg.js";
 import type { ChartSpec } from "../../src/report/model.js";
+import { percentile, summarize, tukeyOutliers } from "../../src/stats/index.js";
 import { HOSTILE, hostileModel, seedTable1Model } from "./render-fixtures.js";
 
 const withoutCharts = <T extends { charts: unknown }>({ charts: _charts, ...rest }: T): Omit<T, "charts"> => rest;
@@ -48,15 +50,14 @@ describe("buildCharts", () => {
     expect(aggregates).toEqual(expect.arrayContaining(["5539.02 (Avg)", "224.04 (Total)", "8207.05 (Avg)", "10360.54 (Total)", "47.01 (Avg)"]));
   });
 
-  test("every kind appears where its data is: intervals, published marks, instances, latency, telemetry per field", () => {
+  test("every kind appears where its data is: intervals, published marks, instances, latency, telemetry per case", () => {
     const charts = buildCharts(withoutCharts(hostileModel()));
     expect(charts.map((c) => c.id)).toEqual([
       "speedups",
       "case-aggregates",
       "instances:measured-case",
       "latency:measured-case",
-      "telemetry:measured-case:utilization_gpu_pct",
-      "telemetry:measured-case:power_draw_w",
+      "telemetry:measured-case",
     ]);
     const speedupRows = dataRows(byId(charts, "speedups").spec);
     expect(speedupRows).toContainEqual(expect.objectContaining({ low: 1.5, high: 2.6 }));
@@ -66,7 +67,53 @@ describe("buildCharts", () => {
     expect(instanceRows).toContainEqual(expect.objectContaining({ mean: 15.75 }));
     const cdf = dataRows(byId(charts, "latency:measured-case").spec).filter((r) => !("percentile" in r));
     expect(cdf.map((r) => r.fraction)).toEqual([0, 1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6, 1]);
-    expect(dataRows(byId(charts, "telemetry:measured-case:power_draw_w").spec).map((r) => r.value)).toEqual([60, 310, 330, 120]);
+    // One chart, a panel per field with points (memory_used_mib has none), in the series' order, each with its unit.
+    const telemetry = byId(charts, "telemetry:measured-case");
+    const telemetryRows = dataRows(telemetry.spec);
+    expect([...new Set(telemetryRows.map((r) => r.panel))]).toEqual(["utilization_gpu_pct (%)", "power_draw_w (W)"]);
+    expect(telemetryRows.filter((r) => r.panel === "power_draw_w (W)").map((r) => r.value)).toEqual([60, 310, 330, 120]);
+    expect(telemetry.spec).toMatchObject({ facet: { row: { field: "panel", sort: ["utilization_gpu_pct (%)", "power_draw_w (W)"] } }, resolve: { scale: { y: "independent" } } });
+    expect(telemetry.caption).toContain("utilization_gpu_pct, power_draw_w");
+  });
+
+  test("up to 20 repetitions per instance every one is a dot; more, a box plot of the same quartiles and outliers as the statistics", () => {
+    const model = withoutCharts(hostileModel());
+    const measured = model.cases[0]!;
+    // Four throughput values and one latency value: a dot each, the outlier among them.
+    const few = byId(buildCharts(model), "instances:measured-case");
+    expect(dataRows(few.spec).filter((r) => "repetition" in r)).toHaveLength(5);
+    expect(few.caption).toMatch(/^Bars: mean/);
+
+    // 100 repetitions on two instances, with two high outliers on the first.
+    const values = (k: number): number[] => Array.from({ length: 100 }, (_, i) => 100 + k + ((i * 37) % 23) + (i === 10 || i === 50 ? 400 : 0));
+    const stats = [1, 2].map((column) => {
+      const xs = values(column);
+      return { instanceId: `inst.${column}`, column, role: "throughput" as const, unit: "req/s", values: xs, summary: summarize(xs), outliers: tukeyOutliers(xs) };
+    });
+    const many = byId(buildCharts({ ...model, cases: [{ ...measured, instances: stats }] }), "instances:measured-case");
+    expect(many.caption).toMatch(/^Box plots \(more than 20 repetitions per instance\)/);
+    const rows = dataRows(many.spec);
+    // No dot per repetition: the outliers only, with their repetition.
+    expect(stats.map((s) => s.outliers)).toEqual([
+      [10, 50],
+      [10, 50],
+    ]);
+    expect(rows.filter((r) => "repetition" in r)).toEqual(stats.flatMap((s) => [10, 50].map((i) => ({ instance: `${s.column}: ${s.instanceId}`, value: s.values[i], repetition: i + 1 }))));
+    for (const s of stats) {
+      const box = rows.find((r) => r.instance === `${s.column}: ${s.instanceId}` && "q1" in r);
+      const inside = s.values.filter((_, i) => !s.outliers.includes(i));
+      expect(box).toEqual({
+        instance: `${s.column}: ${s.instanceId}`,
+        mean: s.summary.mean,
+        low: s.summary.ci95?.[0],
+        high: s.summary.ci95?.[1],
+        q1: percentile(s.values, 0.25),
+        median: percentile(s.values, 0.5),
+        q3: percentile(s.values, 0.75),
+        whiskerLow: Math.min(...inside),
+        whiskerHigh: Math.max(...inside),
+      });
+    }
   });
 
   test("an empty model has no charts", () => {
@@ -110,10 +157,51 @@ describe("rendering to SVG", () => {
     expect(fetch).not.toHaveBeenCalled();
   });
 
+  test("a report's renderer, which compiles each shape of chart once, draws every chart as a fresh one does", async () => {
+    const model = withoutCharts(hostileModel());
+    const first = model.cases[0]!;
+    // A second case with the same shapes of chart and other data.
+    const second: typeof first = {
+      ...first,
+      id: "second-case",
+      instances: first.instances.map((s) => ({ ...s, values: s.values.map((v) => v * 3), summary: summarize(s.values.map((v) => v * 3)) })),
+      latency: first.latency.map((d) => ({ ...d, sample: d.sample.map((v) => v + 40) })),
+      telemetry: first.telemetry.map((t) => ({ ...t, points: t.points.map(([x, y]) => [x * 10, y / 2] as const) })),
+    };
+    const charts = [...buildCharts({ ...model, cases: [first, second] }), ...seedTable1Model().charts];
+    const render = chartRenderer();
+    const shared = await Promise.all(charts.map((c) => render(c.spec)));
+    for (const [i, chart] of charts.entries()) expect(shared[i], chart.id).toBe(await renderChartSvg(chart.spec));
+    for (const kind of ["instances", "latency", "telemetry"]) {
+      const [a, b] = [first, second].map((c) => shared[charts.findIndex((chart) => chart.id === `${kind}:${c.id}`)]);
+      expect(a, kind).not.toBe(b);
+    }
+  });
+
+  test("a chart that fails does not spoil the renderer's next charts", async () => {
+    const render = chartRenderer();
+    const external = { data: { url: "http://127.0.0.1:9/data.json" }, mark: "point", encoding: { x: { field: "a", type: "quantitative" } } };
+    await expect(render(external)).rejects.toThrow(/charts must inline their data/);
+    await expect(render(external)).rejects.toThrow(/charts must inline their data/);
+    const speedups = byId(seedTable1Model().charts, "speedups").spec;
+    expect(await render(speedups)).toBe(await renderChartSvg(speedups));
+  });
+
   test("a spec that asks for external data fails without any request, and the page carries no namespace URLs", async () => {
     const fetch = vi.spyOn(globalThis, "fetch");
     await expect(renderChartSvg({ data: { url: "http://127.0.0.1:9/data.json" }, mark: "point", encoding: { x: { field: "a", type: "quantitative" } } })).rejects.toThrow(/127\.0\.0\.1:9\/data\.json/);
     expect(fetch).not.toHaveBeenCalled();
     expect(await renderChartSvg(byId(seedTable1Model().charts, "speedups").spec)).not.toMatch(/https?:/);
+  });
+});
+
+describe("the spec beside a chart", () => {
+  test("reads back as the same spec, with each data row on one line", () => {
+    for (const chart of hostileModel().charts) {
+      const text = specText(chart.spec);
+      expect(JSON.parse(text), chart.id).toEqual(chart.spec);
+      for (const row of dataRows(chart.spec)) expect(text.split("\n").map((line) => line.trim().replace(/,$/, "")), chart.id).toContain(JSON.stringify(row));
+    }
+    expect(specText({ a: [1, "x"], b: { c: null }, d: [], e: {}, f: undefined })).toBe('{\n  "a": [1,"x"],\n  "b": {"c":null},\n  "d": [],\n  "e": {}\n}');
   });
 });

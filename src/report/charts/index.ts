@@ -1,6 +1,6 @@
 /**
  * The charts of a report: a registry of builders, one module per chart kind, in display order. Chart ids
- * are `<kind>` for report-wide charts (`speedups`, `case-aggregates`) and `<kind>:<case id>[:<field>]` for
+ * are `<kind>` for report-wide charts (`speedups`, `case-aggregates`) and `<kind>:<case id>` for
  * per-case ones (`instances:`, `latency:`, `telemetry:`), so a report definition can pick charts by kind.
  */
 import type { ChartSpec } from "../model.js";

@@ -1,34 +1,44 @@
-/** GPU telemetry over a run: one line chart per field (utilization, memory, power...), one line per GPU. */
-import type { ChartSpec, ReportCase, TelemetrySeries } from "../model.js";
+/**
+ * GPU telemetry over a run: one chart per case, a panel per field (utilization, memory, power...) with its
+ * own scale, one line per GPU. One chart rather than one per field: vega's cost is mostly per chart, and
+ * the panels share their time axis.
+ */
+import type { ChartSpec, ReportCase } from "../model.js";
 import { topLevel, type ChartInput } from "./common.js";
 
-function fieldChart(c: ReportCase, field: string, series: readonly TelemetrySeries[]): ChartSpec {
-  const units = [...new Set(series.map((s) => s.unit))];
-  const values = series.flatMap((s) => s.points.map(([seconds, value]) => ({ gpu: `GPU ${s.gpu}`, seconds, value })));
+/** A panel's heading: the field and its unit(s). */
+const panelName = (field: string, units: readonly string[]): string => (units.length > 0 ? `${field} (${units.join(", ")})` : field);
+
+function caseTelemetryChart(c: ReportCase): ChartSpec | null {
+  const shown = c.telemetry.filter((s) => s.points.length > 0);
+  if (shown.length === 0) return null;
+  // Fields in the order the series come (the reader's display order), each with the units its series give.
+  const units = new Map<string, string[]>();
+  for (const s of shown) units.set(s.field, [...new Set([...(units.get(s.field) ?? []), s.unit])]);
+  const panels = new Map([...units].map(([field, u]) => [field, panelName(field, u)]));
+  const values = shown.flatMap((s) => s.points.map(([seconds, value]) => ({ panel: panels.get(s.field), gpu: `GPU ${s.gpu}`, seconds, value })));
   return {
-    id: `telemetry:${c.id}:${field}`,
-    title: `${field}: ${c.label}`,
-    caption: `GPU telemetry sampled during the run (${field}), downsampled; time from the first sample.`,
+    id: `telemetry:${c.id}`,
+    title: `GPU telemetry: ${c.label}`,
+    caption: `GPU telemetry sampled during the run (${[...panels.keys()].join(", ")}), downsampled; time from the first sample. Each panel has its own scale.`,
     spec: topLevel({
-      width: 460,
-      height: 200,
       data: { values },
-      mark: { type: "line" },
-      encoding: {
-        x: { field: "seconds", type: "quantitative", title: "time (s)" },
-        y: { field: "value", type: "quantitative", title: units.length > 0 ? `${field} (${units.join(", ")})` : field },
-        color: { field: "gpu", type: "nominal", title: null },
+      facet: { row: { field: "panel", type: "nominal", title: null, sort: [...panels.values()], header: { labelAngle: 0, labelAlign: "left", labelAnchor: "start", labelOrient: "top", labelFontSize: 12 } } },
+      spec: {
+        width: 460,
+        height: 120,
+        mark: { type: "line" },
+        encoding: {
+          x: { field: "seconds", type: "quantitative", title: "time (s)" },
+          y: { field: "value", type: "quantitative", title: null },
+          color: { field: "gpu", type: "nominal", title: null },
+        },
       },
+      resolve: { scale: { y: "independent" } },
     }),
   };
 }
 
-function caseTelemetryCharts(c: ReportCase): ChartSpec[] {
-  const byField = new Map<string, TelemetrySeries[]>();
-  for (const s of c.telemetry) if (s.points.length > 0) byField.set(s.field, [...(byField.get(s.field) ?? []), s]);
-  return [...byField].map(([field, series]) => fieldChart(c, field, series));
-}
-
 export function telemetryCharts(model: ChartInput): ChartSpec[] {
-  return model.cases.flatMap(caseTelemetryCharts);
+  return model.cases.map(caseTelemetryChart).filter((c): c is ChartSpec => c !== null);
 }
