@@ -47,9 +47,10 @@ function scenarioYaml(name, seconds, runtime) {
 const spread = (times) => (times.length === 0 ? NaN : Math.max(...times) - Math.min(...times));
 const epoch = (iso) => (iso === null || iso === undefined ? NaN : Date.parse(iso));
 
-/** One `bench run`; its wall time and, from its manifest, the workload phase and first-output skew. */
+/** One `bench run`; its wall time and, from its manifest, the workload phase (and its bounds) and first-output skew. */
 async function benchRun(scenarioFile, runtime, tmp, env = {}) {
   const out = path.join(tmp, "results");
+  const began = Date.now();
   const { ms, result } = await timed(process.execPath, [benchBin, "run", scenarioFile, "--gpu", "sim:A100-SXM4-40GB", "--runtime", runtime, "--out", out], {
     env: { MIGBENCH_STATE_DIR: path.join(tmp, "state"), MIGBENCH_SIM_STATE: undefined, ...env },
   });
@@ -58,24 +59,34 @@ async function benchRun(scenarioFile, runtime, tmp, env = {}) {
   rmSync(dir, { recursive: true, force: true });
   const executions = manifest.executions;
   if (executions.length !== COPIES || executions.some((e) => e.status !== "ok")) throw new Error(`bench run ${runtime}: ${JSON.stringify(manifest.validity)}`);
-  const phase = Math.max(...executions.map((e) => epoch(e.endedAt))) - Math.min(...executions.map((e) => epoch(e.createdAt)));
-  return { ms, phase, firstOutputSkew: manifest.groups?.[0]?.firstOutputSkewMs ?? NaN };
+  const first = Math.min(...executions.map((e) => epoch(e.createdAt)));
+  const last = Math.max(...executions.map((e) => epoch(e.endedAt)));
+  return { ms, phase: last - first, began, first, last, firstOutputSkew: manifest.groups?.[0]?.firstOutputSkewMs ?? NaN };
 }
 
-/** The simulated nvidia-smi calls of one run (a diagnostic run, not timed): how many, and their time. */
+/**
+ * The simulated nvidia-smi calls of one run (a diagnostic run, not timed): how many and their time, and
+ * the run's timeline: start to the first instance created, the workload phase, last instance ended to exit.
+ */
 async function smiCalls(scenarioFile, runtime, tmp) {
   const log = path.join(tmp, "smi-calls.jsonl");
   writeFileSync(log, "");
   const preload = new URL("./smi-calls-preload.js", import.meta.url).href;
-  await benchRun(scenarioFile, runtime, tmp, { NODE_OPTIONS: `--import=${preload}`, MIGBENCH_BENCH_SMI_LOG: log });
+  const run = await benchRun(scenarioFile, runtime, tmp, { NODE_OPTIONS: `--import=${preload}`, MIGBENCH_BENCH_SMI_LOG: log });
   const calls = readFileSync(log, "utf8").trim().split("\n").filter(Boolean).map((line) => JSON.parse(line));
-  return { count: calls.length, ms: calls.reduce((sum, c) => sum + c.ms, 0) };
+  const before = calls.filter((c) => c.at < run.first).length;
+  const after = calls.filter((c) => c.at > run.last).length;
+  return {
+    count: calls.length,
+    ms: calls.reduce((sum, c) => sum + c.ms, 0),
+    timeline: `start to first instance ${fmt.s((run.first - run.began) / 1000)} (${before} calls), workloads ${fmt.s(run.phase / 1000)} (${calls.length - before - after}), last ended to exit ${fmt.s((run.began + run.ms - run.last) / 1000)} (${after})`,
+  };
 }
 
 function rows(label, runs, target, whole, phase, sim, skewNote) {
   const wholeRatio = median(whole.bench) / median(whole.reference);
   const phaseRatio = median(phase.bench) / median(phase.reference);
-  const simNote = sim ? `; ${sim.count} simulated nvidia-smi calls took ${fmt.s(sim.ms / 1000)} of it` : "";
+  const simNote = sim ? `; ${sim.count} simulated nvidia-smi calls took ${fmt.s(sim.ms / 1000)} of it; a diagnostic run: ${sim.timeline}` : "";
   return [
     row(`orchestration, ${label}: whole run`, `${fmt.s(median(whole.reference) / 1000)}`, `${fmt.s(median(whole.bench) / 1000)}, ${fmt.ratio(wholeRatio)}`, `<= ${target} x`, wholeRatio <= target, `median of ${runs}${simNote}`),
     row(`orchestration, ${label}: workload phase`, `${fmt.s(median(phase.reference) / 1000)}`, `${fmt.s(median(phase.bench) / 1000)}, ${fmt.ratio(phaseRatio)}`, `<= ${target} x`, phaseRatio <= target, `first instance created to last ended; ${skewNote}`),

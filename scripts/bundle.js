@@ -16,18 +16,23 @@ const outDir = path.join(root, "dist", "bundle");
 /** dockerode loads native add-ons (ssh2, cpu-features); vega and vega-lite load only for reports. */
 const EXTERNAL = ["dockerode", "vega", "vega-lite"];
 
+/** One build per executable: shared chunks would make the simulator load what only `bench` needs (zod's full API). */
+const ENTRIES = { bench: path.join(root, "dist", "cli", "main.js"), "nvidia-smi": path.join(root, "dist", "gpu", "sim", "main.js") };
+
 rmSync(outDir, { recursive: true, force: true });
-await build({
-  input: { bench: path.join(root, "dist", "cli", "main.js"), "nvidia-smi": path.join(root, "dist", "gpu", "sim", "main.js") },
-  platform: "node",
-  external: (id) => EXTERNAL.some((name) => id === name || id.startsWith(`${name}/`)),
-  logLevel: "warn",
-  output: {
-    dir: outDir,
-    format: "esm",
-    entryFileNames: "[name].js",
-    chunkFileNames: "chunks/[name]-[hash].js",
-    // Whitespace and dead code only: names stay readable in stack traces.
-    minify: { compress: true, mangle: false },
-  },
-});
+for (const [name, input] of Object.entries(ENTRIES)) {
+  await build({
+    input: { [name]: input },
+    platform: "node",
+    external: (id) => EXTERNAL.some((pkg) => id === pkg || id.startsWith(`${pkg}/`)),
+    logLevel: "warn",
+    output: {
+      dir: outDir,
+      format: "esm",
+      entryFileNames: "[name].js",
+      chunkFileNames: `${name}-chunks/[name]-[hash].js`,
+      // Whitespace and dead code only: names stay readable in stack traces.
+      minify: { compress: true, mangle: false },
+    },
+  });
+}

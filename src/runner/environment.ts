@@ -10,10 +10,15 @@ export function harnessVersion(): string {
   return packageIdentity().version;
 }
 
-export async function harnessInfo(): Promise<{ name: string; version: string; gitRevision?: string }> {
+type HarnessRecord = { name: string; version: string; gitRevision?: string };
+
+/** The harness as known without a look-up; harnessInfo adds the git revision. */
+export const harnessIdentity = (): HarnessRecord => ({ name: "migbench", version: harnessVersion() });
+
+export async function harnessInfo(): Promise<HarnessRecord> {
   const git = await execa("git", ["rev-parse", "HEAD"], { cwd: packageRoot(), reject: false, timeout: 5_000 });
   const revision = git.exitCode === 0 ? String(git.stdout).trim() : "";
-  return { name: "migbench", version: harnessVersion(), ...(revision ? { gitRevision: revision } : {}) };
+  return { ...harnessIdentity(), ...(revision ? { gitRevision: revision } : {}) };
 }
 
 /** `PRETTY_NAME` of /etc/os-release (`Debian GNU/Linux 13 (trixie)`); undefined elsewhere. */
@@ -35,7 +40,7 @@ async function containerEngine(): Promise<HostRecord["containerEngine"]> {
   }
 }
 
-export function hostInfo(): Omit<HostRecord, "kernelVersion" | "osName" | "containerEngine"> {
+export function hostInfo(): Omit<HostRecord, "osName" | "containerEngine"> {
   const cpus = os.cpus();
   return {
     hostname: os.hostname(),
@@ -46,15 +51,15 @@ export function hostInfo(): Omit<HostRecord, "kernelVersion" | "osName" | "conta
     cpuModel: cpus[0]?.model ?? "unknown",
     memoryBytes: os.totalmem(),
     node: process.version,
+    kernelVersion: os.version(),
   };
 }
 
-/** The host with what takes a look-up: OS name, kernel build, container engine. */
+/** The host with what takes a look-up: OS name, container engine. */
 export async function hostRecord(): Promise<HostRecord> {
   const [name, engine] = await Promise.all([osName(), containerEngine()]);
   return {
     ...hostInfo(),
-    kernelVersion: os.version(),
     ...(name ? { osName: name } : {}),
     ...(engine ? { containerEngine: engine } : {}),
   };

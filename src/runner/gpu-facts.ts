@@ -1,12 +1,13 @@
 /**
  * What a result records about the board, read from the driver once before the first step: identity,
- * firmware, ECC, power limits, clocks and whether they were pinned, persistence mode. Two calls: the
+ * firmware, ECC, power limits, clocks and whether they were pinned, persistence mode. Two calls at once: the
  * `nvidia-smi -q -x` report (a table of element paths below, with the names older drivers used), and one
  * `--query-gpu` for what the report lacks. A value the driver does not give stays absent, never guessed.
  */
 import { execNvidiaSmi, toolMessage, type ExecOptions } from "../gpu/nvidia-smi/exec.js";
 import { NvidiaSmiError } from "../gpu/nvidia-smi/errors.js";
 import { queryGpuTolerant } from "../gpu/nvidia-smi/query-fields.js";
+import { together } from "../gpu/nvidia-smi/together.js";
 import { present, toNumber } from "../gpu/nvidia-smi/values.js";
 import { find, readXml, textAt, type XmlNode } from "../gpu/nvidia-smi/xml.js";
 import type { GpuRecord } from "../results/index.js";
@@ -88,11 +89,14 @@ export function factsFromXml(text: string): Partial<Facts> {
 
 /** The board facts of GPU `index`; rejects only when the tool cannot answer at all. */
 export async function readGpuFacts(index: number, options: ExecOptions, exec: typeof execNvidiaSmi = execNvidiaSmi): Promise<Partial<Facts>> {
-  const xml = await exec(["-q", "-x", "-i", String(index)], options);
+  // Two reads side by side (each nvidia-smi call takes a while to start). The report has no compute
+  // capability; the query asks for it (and tolerates a driver without it).
+  const [xml, { record, unsupported }] = await together([
+    exec(["-q", "-x", "-i", String(index)], options),
+    queryGpuTolerant([["compute_cap"]], index, options, exec).catch(() => ({ record: {} as Record<string, string | undefined>, unsupported: [] as string[] })),
+  ]);
   if (xml.exitCode !== 0) throw new NvidiaSmiError({ reason: "failed", command: xml.command, exitCode: xml.exitCode, toolMessage: toolMessage(xml.stdout, xml.stderr) });
   const facts = factsFromXml(xml.stdout);
-  // The report has no compute capability; the query asks for it (and tolerates a driver without it).
-  const { record, unsupported } = await queryGpuTolerant([["compute_cap"]], index, options, exec).catch(() => ({ record: {} as Record<string, string | undefined>, unsupported: [] as string[] }));
   const computeCap = present(record.compute_cap);
   return { ...facts, ...(computeCap ? { computeCap } : {}), ...(unsupported.length > 0 ? { unsupportedFields: [...unsupported] } : {}) };
 }

@@ -16,7 +16,7 @@ import type { CleanupLog, InstanceOutcome, LaunchSpec, Runtime } from "../runtim
 import { metricRoles, parseDuration } from "../scenario/schema.js";
 import type { Scenario } from "../scenario/types.js";
 import { activateGpuTarget, resolveGpuTarget, saveGpuEnvironment, type GpuRequest } from "./gpu-target.js";
-import { harnessInfo, hostRecord, recordedEnvironment } from "./environment.js";
+import { harnessIdentity, harnessInfo, hostInfo, hostRecord, recordedEnvironment } from "./environment.js";
 import { ExecutionFiles } from "./execution-files.js";
 import { readGpuFacts } from "./gpu-facts.js";
 import { runRedactor } from "./secrets.js";
@@ -76,6 +76,11 @@ async function runOnce(options: RunOptions): Promise<RunOutcome> {
   const run = await createRunDir(options.resultsRoot, scenario.doc.name);
   const target = await resolveGpuTarget(options.gpu, scenario.model.id, run.dir);
   activateGpuTarget(target);
+  // Looked up while the GPU is partitioned (a git and a Docker engine query take a while), merged into
+  // the manifest once partitioned and again at the end.
+  const lookups = Promise.all([harnessInfo(), hostRecord()])
+    .then(([harness, host]) => ({ harness, host }))
+    .catch(() => ({ harness: harnessIdentity(), host: hostInfo() }));
   const runtimeContext = { runId: run.id, simulatedGpu: target.kind === "sim" };
   const runtime = makeRuntime(runtimeContext);
 
@@ -88,10 +93,10 @@ async function runOnce(options: RunOptions): Promise<RunOutcome> {
     runId: run.id,
     status: "running",
     simulated: target.kind === "sim",
-    harness: await harnessInfo(),
+    harness: harnessIdentity(),
     command: redactor.argv(options.command),
     startedAt: new Date().toISOString(),
-    host: await hostRecord(),
+    host: hostInfo(),
     gpu: { model: plan.gpu.model, name: plan.gpu.model, uuid: "", index: plan.gpu.index },
     scenario: { file: scenario.file, name: scenario.doc.name, ...(scenario.doc.title ? { title: scenario.doc.title } : {}), sha256: scenario.sha256, text: scenarioText, ...(scenarioText === scenario.text ? {} : { redacted: true }) },
     plan,
@@ -136,7 +141,7 @@ async function runOnce(options: RunOptions): Promise<RunOutcome> {
       log: progress,
     });
     const found = session.snapshot;
-    await save({ gpu: { ...manifest.gpu, ...(await gpuFacts(smi, plan.gpu.index)), name: found.name, uuid: found.uuid, migModeBefore: found.migMode.current } });
+    await save({ ...(await lookups), gpu: { ...manifest.gpu, ...(await gpuFacts(smi, plan.gpu.index)), name: found.name, uuid: found.uuid, migModeBefore: found.migMode.current } });
     const wanted = wantedFromPlan(plan, new Set(scenario.gpuInstances.filter((gi) => gi.start !== undefined).map((gi) => gi.key)));
     const checked = session.preflight(wanted, { expectedModel: plan.gpu.model, anyGpu: options.anyGpu ?? false });
     progress(`partition: ${checked.changes.join("; ") || "nothing to change"}`);
@@ -191,7 +196,7 @@ async function runOnce(options: RunOptions): Promise<RunOutcome> {
   const interrupted = signal.aborted;
   const validity = judge(manifest.executions, failure, interrupted);
   const status = interrupted ? "interrupted" : failure ? "failed" : "complete";
-  await save({ status, endedAt: new Date().toISOString(), validity });
+  await save({ ...(await lookups), status, endedAt: new Date().toISOString(), validity });
   const exitCode = interrupted ? EXIT.interrupted : failure ? failure.exitCode : validity.valid ? EXIT.ok : EXIT.invalid;
   if (failure && !interrupted) progress(`run failed: ${failure.message}`);
   return { dir: run.dir, manifest, exitCode };
@@ -285,6 +290,7 @@ async function executeRepetitions(
       if (outcomes.length > 1) {
         const ms = (value: number | null) => (value === null ? "n/a" : `${value} ms`);
         progress(`  start skew ${ms(skew.startSkewMs)}, first-output skew ${ms(skew.firstOutputSkewMs)} (${outcomes.length} instances)`);
+        if (skew.notReady !== undefined) progress(`  start barrier: first output ${ms(skew.releasedOutputSkewMs ?? null)} apart after the release${skew.notReady.length > 0 ? `; not ready: ${skew.notReady.join(", ")}` : ""}`);
       }
       await recordGroup({ repetition, step: k, warmup, instances: members.map((m) => m.id), ...skew });
       // The runtime's own check, again: a container engine that went away mid-group is the environment's
@@ -317,6 +323,7 @@ async function launchSpec(scenario: Scenario, instance: PlannedInstance, applied
     logFile,
     ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
     ...(workload.image === undefined ? {} : { image: workload.image, docker: dockerOptions(scenario, workload) }),
+    ...(workload.startBarrier ? { startBarrier: typeof workload.startBarrier === "object" ? { timeoutSeconds: parseDuration(workload.startBarrier.timeout) ?? undefined } : {} } : {}),
   };
 }
 
@@ -377,6 +384,7 @@ function toExecution(
     log: path.relative(runDir, logFile),
     ...(outcome.image === undefined ? {} : { image: outcome.image }),
     ...(outcome.gpuAccess === undefined ? {} : { gpuAccess: outcome.gpuAccess }),
+    ...(outcome.barrier === undefined ? {} : { barrier: outcome.barrier }),
     metrics,
     parse: { complete: parsed.complete, problems: parsed.problems.length },
   };

@@ -224,15 +224,15 @@ export class NvidiaSmi {
     return this.parse(result, parseCreateOutput).computeInstances;
   }
 
-  /** `-dci [-gi ID] [-ci ID]`; nothing to destroy is not an error. */
-  async destroyComputeInstances(index: number, giId?: number, ciId?: number): Promise<DestroyOutput["computeInstances"]> {
-    const result = await this.run(SMI_ARGS.destroyComputeInstances(index, giId, ciId), NONE.computeInstances);
+  /** `-dci [-gi IDS] [-ci ID]`; nothing to destroy is not an error. */
+  async destroyComputeInstances(index: number, giIds?: number | readonly number[], ciId?: number): Promise<DestroyOutput["computeInstances"]> {
+    const result = await this.run(SMI_ARGS.destroyComputeInstances(index, giIds, ciId), NONE.computeInstances);
     return result.none ? [] : this.parse(result, parseDestroyOutput).computeInstances;
   }
 
-  /** `-dgi [-gi ID]`; nothing to destroy is not an error, a GPU instance still in use is. */
-  async destroyGpuInstances(index: number, giId?: number): Promise<DestroyOutput["gpuInstances"]> {
-    const result = await this.run(SMI_ARGS.destroyGpuInstances(index, giId), NONE.gpuInstances);
+  /** `-dgi [-gi IDS]`; nothing to destroy is not an error, a GPU instance still in use is. */
+  async destroyGpuInstances(index: number, giIds?: number | readonly number[]): Promise<DestroyOutput["gpuInstances"]> {
+    const result = await this.run(SMI_ARGS.destroyGpuInstances(index, giIds), NONE.gpuInstances);
     return result.none ? [] : this.parse(result, parseDestroyOutput).gpuInstances;
   }
 

@@ -4,6 +4,8 @@
  * printed is what would run.
  */
 const mig = (index: number, ...args: string[]): string[] => ["mig", "-i", String(index), ...args];
+/** One id or a list: the tool takes `-gi 7,8,9` and acts on each in turn. */
+const ids = (value: number | readonly number[]): string => (typeof value === "number" ? String(value) : value.join(","));
 
 export const SMI_ARGS = {
   listGpus: (): string[] => ["-L"],
@@ -25,9 +27,9 @@ export const SMI_ARGS = {
     mig(index, "-cgi", profiles.join(","), ...(withDefaultCi ? ["-C"] : [])),
   createComputeInstances: (index: number, giId: number, profiles?: readonly (number | string)[]): string[] =>
     mig(index, "-cci", ...(profiles && profiles.length > 0 ? [profiles.join(",")] : []), "-gi", String(giId)),
-  destroyComputeInstances: (index: number, giId?: number, ciId?: number): string[] =>
-    mig(index, "-dci", ...(giId === undefined ? [] : ["-gi", String(giId)]), ...(ciId === undefined ? [] : ["-ci", String(ciId)])),
-  destroyGpuInstances: (index: number, giId?: number): string[] => mig(index, "-dgi", ...(giId === undefined ? [] : ["-gi", String(giId)])),
+  destroyComputeInstances: (index: number, giIds?: number | readonly number[], ciId?: number): string[] =>
+    mig(index, "-dci", ...(giIds === undefined ? [] : ["-gi", ids(giIds)]), ...(ciId === undefined ? [] : ["-ci", String(ciId)])),
+  destroyGpuInstances: (index: number, giIds?: number | readonly number[]): string[] => mig(index, "-dgi", ...(giIds === undefined ? [] : ["-gi", ids(giIds)])),
 } as const;
 
 /** A command line as a person would type it (arguments are plain words, no quoting needed). */

@@ -6,6 +6,7 @@ export { NvidiaSmi, DEFAULT_TIMEOUT_MS, type NvidiaSmiOptions, type NvidiaSmiExe
 export { SMI_ARGS, commandLine } from "./commands.js";
 export { execNvidiaSmi, toolMessage, type ExecOptions, type ExecResult } from "./exec.js";
 export { NvidiaSmiError, OutputFormatError, type NvidiaSmiFailure } from "./errors.js";
+export { together } from "./together.js";
 export { parseListGpus } from "./parse-list.js";
 export { parseQueryCsv } from "./parse-csv.js";
 export { parseGiProfiles, parseGiPlacements, parseCiProfiles } from "./parse-profiles.js";

@@ -7,13 +7,13 @@
  */
 import { EnvironmentError } from "../../errors.js";
 import { requireModel } from "../catalog/index.js";
-import { NvidiaSmiError } from "../nvidia-smi/index.js";
+import { NvidiaSmiError, type MigDevice } from "../nvidia-smi/index.js";
 import { DEFAULT_DRIVER, type DriverOptions } from "../placement/index.js";
 import type { Journal, JournalRecord } from "./journal.js";
 import { matchLayout, type LayoutMatch } from "./match.js";
 import { creationCandidates, type CreationCandidate } from "./orders.js";
 import { restoreGpu } from "./restore.js";
-import { describeInstance, readGpuSnapshot } from "./snapshot.js";
+import { describeInstance, readGpuInstances, readGpuSnapshot } from "./snapshot.js";
 import { runStep, type StepContext } from "./steps.js";
 import type { AppliedLayout, GpuSnapshot, ResolvedDevice, WantedGpuInstance, WantedLayout } from "./types.js";
 import { describeWanted } from "./wanted.js";
@@ -67,7 +67,7 @@ export async function applyLayout(ctx: ApplyContext, snapshot: GpuSnapshot, want
   if (snapshot.migMode.current === "Enabled" && found.complete) {
     ctx.journal.note(`the GPU already has the layout (${describeWanted(wanted)}): nothing created, nothing to destroy`);
     ctx.log("partition: the GPU already has this layout; nothing to change");
-    return { snapshot, devices: await resolveDevices(ctx, found), reused: true, notes: [...placementNotes(found), "the GPU already had the layout: reused as found"] };
+    return { snapshot, devices: resolveDevices(found, await ctx.smi.migDevices(ctx.index)), reused: true, notes: [...placementNotes(found), "the GPU already had the layout: reused as found"] };
   }
   if (snapshot.gpuInstances.length > 0) {
     throw new EnvironmentError(`GPU ${ctx.index} has other MIG instances (${snapshot.gpuInstances.map(describeInstance).join("; ")}); migbench destroys only what it created`);
@@ -83,12 +83,17 @@ export async function applyLayout(ctx: ApplyContext, snapshot: GpuSnapshot, want
     let error: unknown;
     try {
       await createInOrder(ctx, wanted.gpuInstances, candidate);
-      const after = await readGpuSnapshot(ctx.smi, ctx.index, { processes: false });
-      const match = matchLayout(wanted.gpuInstances, after.gpuInstances);
+      // The MIG devices are looked up during the read-back (reads only, one round of calls instead of
+      // two, both ended before anything else runs); they, and a failure to list them, matter only when
+      // the layout matches. MIG is on by now: the instances are the whole read-back.
+      const [instances, migDevices] = await Promise.allSettled([readGpuInstances(ctx.smi, ctx.index), ctx.smi.migDevices(ctx.index)]);
+      if (instances.status === "rejected") throw instances.reason;
+      const match = matchLayout(wanted.gpuInstances, instances.value);
       if (match.complete) {
+        if (migDevices.status === "rejected") throw migDevices.reason;
         const notes = [...placementNotes(match), ...(tried.length > 0 ? [`created with creation order ${k + 1} after: ${tried.join("; ")}`] : [])];
         for (const note of notes) ctx.journal.note(note);
-        return { snapshot, devices: await resolveDevices(ctx, match), reused: false, notes };
+        return { snapshot, devices: resolveDevices(match, migDevices.value), reused: false, notes };
       }
       error = new MismatchError(describeMismatch(match));
     } catch (caught) {
@@ -165,8 +170,7 @@ async function createInOrder(ctx: ApplyContext, gis: readonly WantedGpuInstance[
 }
 
 /** Each wanted compute instance's MIG device: `-L` UUIDs (both forms) joined with `-q -x` ids. */
-async function resolveDevices(ctx: StepContext, match: LayoutMatch): Promise<ResolvedDevice[]> {
-  const migDevices = await ctx.smi.migDevices(ctx.index);
+function resolveDevices(match: LayoutMatch, migDevices: readonly MigDevice[]): ResolvedDevice[] {
   const devices: ResolvedDevice[] = [];
   for (const { wanted, actual } of match.pairs) {
     const unused = [...actual.computeInstances];

@@ -24,8 +24,8 @@ export const Action = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("reset-gpu") }),
   z.object({ kind: z.literal("create-gpu-instances"), profileIds: z.array(id).min(1), withDefaultCi: z.boolean() }),
   z.object({ kind: z.literal("create-compute-instances"), giId: id, profileIds: z.array(id) }),
-  z.object({ kind: z.literal("destroy-compute-instances"), giId: id }),
-  z.object({ kind: z.literal("destroy-gpu-instance"), giId: id }),
+  z.object({ kind: z.literal("destroy-compute-instances"), giIds: z.array(id).min(1) }),
+  z.object({ kind: z.literal("destroy-gpu-instances"), giIds: z.array(id).min(1) }),
 ]);
 export type Action = z.infer<typeof Action>;
 

@@ -76,8 +76,8 @@ export async function resetPartition(options: ResetOptions): Promise<ResetReport
       const ctx = { smi, journal, index: gpu.index, log };
       for (const gi of [...foreign].sort((a, b) => b.giId - a.giId)) {
         try {
-          if (gi.computeInstances.length > 0) await runStep(ctx, { kind: "destroy-compute-instances", giId: gi.giId });
-          await runStep(ctx, { kind: "destroy-gpu-instance", giId: gi.giId });
+          if (gi.computeInstances.length > 0) await runStep(ctx, { kind: "destroy-compute-instances", giIds: [gi.giId] });
+          await runStep(ctx, { kind: "destroy-gpu-instances", giIds: [gi.giId] });
           undone.push(`destroyed ${describeInstance(gi)}`);
         } catch (error) {
           problems.push(`destroy ${describeInstance(gi)}: ${messageOf(error)}`);

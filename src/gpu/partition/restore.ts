@@ -68,8 +68,15 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 const DESTROY_PASSES = 2;
 
 /** The GPU now; a read that fails is tried once more before the restore gives up. */
-const readBack = (ctx: StepContext): Promise<GpuSnapshot> =>
-  readGpuSnapshot(ctx.smi, ctx.index, { processes: false }).catch(() => readGpuSnapshot(ctx.smi, ctx.index, { processes: false }));
+const readBack = (ctx: StepContext, expectMig = false): Promise<GpuSnapshot> =>
+  readGpuSnapshot(ctx.smi, ctx.index, { processes: false, expectMig }).catch(() => readGpuSnapshot(ctx.smi, ctx.index, { processes: false }));
+
+/** Compute instances first (a GPU instance that has any is in use), then the GPU instances, one call each. */
+async function destroyInstances(ctx: StepContext, gis: readonly GpuInstanceState[]): Promise<void> {
+  const withCis = gis.filter((gi) => gi.computeInstances.length > 0).map((gi) => gi.giId);
+  if (withCis.length > 0) await runStep(ctx, { kind: "destroy-compute-instances", giIds: withCis });
+  await runStep(ctx, { kind: "destroy-gpu-instances", giIds: gis.map((gi) => gi.giId) });
+}
 
 /** The journal's records as they stand (a live Journal object appends to the same file). */
 export async function restoreGpu(ctx: StepContext, before: GpuSnapshot, records: () => readonly JournalRecord[], options: RestoreOptions): Promise<RestoreReport> {
@@ -84,17 +91,20 @@ export async function restoreGpu(ctx: StepContext, before: GpuSnapshot, records:
     }
   };
 
-  let now = await readBack(ctx);
+  // After a create, MIG is most likely on: its instances are read at once with its mode.
+  let now = await readBack(ctx, records().some((r) => r.type === "intent" && r.action.kind === "create-gpu-instances"));
   let { ours, unexplained } = attributeInstances(records(), before, now);
   // Two passes: a destroy refused once (a monitoring tool held the instance for a moment) is tried again.
+  // The first destroys them all in one -dci and one -dgi (each nvidia-smi call costs); the second, from
+  // a fresh read, goes one GPU instance at a time, so that one still refused cannot hold back the others.
   for (let pass = 1; pass <= DESTROY_PASSES && ours.length > 0; pass++) {
     const failures: string[] = [];
-    for (const gi of [...ours].sort((a, b) => b.giId - a.giId)) {
+    const newestFirst = [...ours].sort((a, b) => b.giId - a.giId);
+    for (const batch of pass === 1 ? [newestFirst] : newestFirst.map((gi) => [gi])) {
       try {
-        if (gi.computeInstances.length > 0) await runStep(ctx, { kind: "destroy-compute-instances", giId: gi.giId });
-        await runStep(ctx, { kind: "destroy-gpu-instance", giId: gi.giId });
+        await destroyInstances(ctx, batch);
       } catch (error) {
-        failures.push(`destroy ${describeInstance(gi)}: ${messageOf(error)}`);
+        failures.push(`destroy ${batch.map(describeInstance).join("; ")}: ${messageOf(error)}`);
       }
     }
     if (failures.length === 0) break;

@@ -1,6 +1,6 @@
 /** Reading a GPU's partition state (read-only), and comparing two such states. */
 import { EnvironmentError } from "../../errors.js";
-import type { GpuStatus, NvidiaSmi } from "../nvidia-smi/index.js";
+import { together, type GpuStatus, type NvidiaSmi } from "../nvidia-smi/index.js";
 import type { GpuInstanceState, GpuSnapshot, MigModeName } from "./types.js";
 
 /** The GPU `index` names, from one `--query-gpu` call; an EnvironmentError listing the GPUs when there is none. */
@@ -21,14 +21,27 @@ export interface SnapshotOptions {
   readonly processes?: boolean;
   /** The GPU's `--query-gpu` row when the caller just read it. */
   readonly status?: GpuStatus;
+  /** MIG is probably on: list the instances while the status is read, not after it (one round of calls, not two). */
+  readonly expectMig?: boolean;
 }
 
 /** MIG mode, every GPU and compute instance with profile and placement, and the processes on the GPU. */
 export async function readGpuSnapshot(smi: NvidiaSmi, index: number, options: SnapshotOptions = {}): Promise<GpuSnapshot> {
-  const gpu = options.status?.index === index ? options.status : await findGpu(smi, index);
+  const known = options.status?.index === index ? options.status : undefined;
+  // Used, and its failure reported, only when MIG turns out to be on (with MIG off, -lgi fails).
+  const early = options.expectMig && !known ? settle(readGpuInstances(smi, index)) : undefined;
+  const [gpu] = await together([known ? Promise.resolve(known) : findGpu(smi, index), early ?? Promise.resolve(undefined)]);
   const migMode = { current: modeName(gpu.migCurrent), pending: modeName(gpu.migPending) };
-  const gpuInstances = migMode.current === "Enabled" ? await readInstances(smi, index) : [];
-  const apps = options.processes === false ? [] : await smi.computeApps(index);
+  const instances = async (): Promise<GpuInstanceState[]> => {
+    const read = await early;
+    if (!read) return readGpuInstances(smi, index);
+    if ("error" in read) throw read.error;
+    return read.value;
+  };
+  const [gpuInstances, apps] = await together([
+    migMode.current === "Enabled" ? instances() : Promise.resolve([]),
+    options.processes === false ? Promise.resolve([]) : smi.computeApps(index),
+  ]);
   const processes = apps.map((p) => ({
     pid: p.pid,
     ...(p.processName ? { name: p.processName } : {}),
@@ -47,10 +60,12 @@ export async function readGpuSnapshot(smi: NvidiaSmi, index: number, options: Sn
   };
 }
 
-/** `-lgi` and `-lci` joined: each GPU instance with its compute instances, sorted by placement. */
-async function readInstances(smi: NvidiaSmi, index: number): Promise<GpuInstanceState[]> {
-  const gis = await smi.gpuInstances(index);
-  const cis = gis.length > 0 ? await smi.computeInstances(index) : [];
+/** A read's value or its error, kept for later. */
+const settle = <T>(read: Promise<T>): Promise<{ value: T } | { error: unknown }> => read.then((value) => ({ value }), (error: unknown) => ({ error }));
+
+/** `-lgi` and `-lci` (side by side) joined: each GPU instance with its compute instances, sorted by placement; MIG must be on. */
+export async function readGpuInstances(smi: NvidiaSmi, index: number): Promise<GpuInstanceState[]> {
+  const [gis, cis] = await together([smi.gpuInstances(index), smi.computeInstances(index)]);
   return gis
     .map((gi) => ({
       giId: gi.instanceId,

@@ -25,9 +25,9 @@ export function actionArgs(index: number, action: Action): string[] {
     case "create-compute-instances":
       return SMI_ARGS.createComputeInstances(index, action.giId, action.profileIds);
     case "destroy-compute-instances":
-      return SMI_ARGS.destroyComputeInstances(index, action.giId);
-    case "destroy-gpu-instance":
-      return SMI_ARGS.destroyGpuInstances(index, action.giId);
+      return SMI_ARGS.destroyComputeInstances(index, action.giIds);
+    case "destroy-gpu-instances":
+      return SMI_ARGS.destroyGpuInstances(index, action.giIds);
   }
 }
 
@@ -71,10 +71,10 @@ async function execute(ctx: StepContext, action: Action): Promise<StepResult> {
       return { created: toCreated({ gpuInstances: [], computeInstances: cis }) };
     }
     case "destroy-compute-instances":
-      await smi.destroyComputeInstances(index, action.giId);
+      await smi.destroyComputeInstances(index, action.giIds);
       return {};
-    case "destroy-gpu-instance":
-      await smi.destroyGpuInstances(index, action.giId);
+    case "destroy-gpu-instances":
+      await smi.destroyGpuInstances(index, action.giIds);
       return {};
   }
 }

@@ -12,23 +12,22 @@
  * - `applied`: the change happens before the failure shows (the worst case for recovery).
  * - `after` (`-cgi` only): create this many of the listed instances first, then fail on the next one.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { REASON } from "./messages.js";
 
-const faultError = z.union([
-  z.enum(Object.values(REASON) as [string, ...string[]]),
-  z.literal("hang"),
-  z.literal("silent"),
-  z.string().regex(/^exit:\d{1,3}$/, "expected exit:N"),
-]);
+const NAMED_ERRORS: readonly string[] = [...Object.values(REASON), "hang", "silent"];
+const faultError = z
+  .string()
+  .check(z.refine((e) => NAMED_ERRORS.includes(e) || /^exit:\d{1,3}$/.test(e), 'expected one of nvidia-smi\'s reasons, "hang", "silent" or exit:N'));
 
+/** Strict: a misspelt field (`nht`) would otherwise make a fault fire on every call. */
 export const SimFault = z.strictObject({
-  command: z.string().regex(/^--?[a-z][a-z-]*$/i, "expected the option that names the command, e.g. -cgi or --gpu-reset"),
-  nth: z.number().int().min(1).optional(),
+  command: z.string().check(z.regex(/^--?[a-z][a-z-]*$/i, "expected the option that names the command, e.g. -cgi or --gpu-reset")),
+  nth: z.optional(z.int().check(z.minimum(1))),
   error: faultError,
-  applied: z.boolean().optional(),
-  after: z.number().int().min(0).optional(),
+  applied: z.optional(z.boolean()),
+  after: z.optional(z.int().check(z.minimum(0))),
   /** How long a `hang` lasts before the simulated tool gives up by itself (default: an hour). */
-  hangMs: z.number().int().min(1).optional(),
+  hangMs: z.optional(z.int().check(z.minimum(1))),
 });
 export type SimFault = z.infer<typeof SimFault>;

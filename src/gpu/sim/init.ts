@@ -2,7 +2,7 @@
 import { requireModel } from "../catalog/index.js";
 import { boardOf, cudaVersionFor } from "./hardware.js";
 import { gpuUuid, pciBusId, serialNumber, telemetrySeed } from "./ids.js";
-import { SimState, writeSimState, type SimGpu } from "./state.js";
+import { checkedState, writeSimState, type SimGpu, type SimState } from "./state.js";
 
 export const DEFAULT_DRIVER_VERSION = "535.129.03";
 
@@ -34,7 +34,7 @@ export function createSimState(options: Omit<InitSimOptions, "file">): SimState 
     processes: [],
     telemetrySeed: telemetrySeed(options.seed, index),
   }));
-  return SimState.parse({ version: 1, driverVersion, cudaVersion: cudaVersionFor(driverVersion), gpus });
+  return checkedState("(new state)", { version: 1, driverVersion, cudaVersion: cudaVersionFor(driverVersion), gpus });
 }
 
 export function initSimState(options: InitSimOptions): SimState {

@@ -134,13 +134,14 @@ export function createComputeInstances(gpus: readonly SimGpu[], giIds: readonly 
   return done(lines);
 }
 
+/** The GPU instances `-gi IDS` names, in the list's order (the tool takes them in turn); all, by id, without it. */
+const namedInstances = (gpu: SimGpu, giIds: readonly number[] | undefined): SimGpuInstance[] =>
+  giIds ? giIds.flatMap((id) => gpu.gpuInstances.filter((gi) => gi.id === id)) : [...gpu.gpuInstances].sort((a, b) => a.id - b.id);
+
 /** `-dci [-gi IDS] [-ci IDS]`: destroys what it can; one failure makes the command fail. */
 export function destroyComputeInstances(gpus: readonly SimGpu[], giIds?: readonly number[], ciIds?: readonly number[]): Outcome {
   const targets = gpus.flatMap((gpu) =>
-    gpu.gpuInstances
-      .filter((gi) => !giIds || giIds.includes(gi.id))
-      .sort((a, b) => a.id - b.id)
-      .flatMap((gi) => gi.computeInstances.filter((ci) => !ciIds || ciIds.includes(ci.id)).map((ci) => ({ gpu, gi, ci }))),
+    namedInstances(gpu, giIds).flatMap((gi) => gi.computeInstances.filter((ci) => !ciIds || ciIds.includes(ci.id)).map((ci) => ({ gpu, gi, ci }))),
   );
   if (targets.length === 0) return failed([MSG.noComputeInstances], REASON.notFound);
   const lines: string[] = [];

@@ -4,11 +4,12 @@
  */
 import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
 import { findModel } from "../catalog/index.js";
+import * as z from "zod/mini";
 import { SimFault } from "./fault-schema.js";
 
-const id = z.number().int().nonnegative();
+const id = z.int().check(z.minimum(0));
+const nonEmpty = z.string().check(z.minLength(1));
 export const MigModeValue = z.enum(["Enabled", "Disabled"]);
 export type MigModeValue = z.infer<typeof MigModeValue>;
 
@@ -17,7 +18,7 @@ export const SimComputeInstance = z.object({
   profileId: id,
   /** First compute slice inside the GPU instance. */
   start: id,
-  uuid: z.string().regex(/^MIG-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/),
+  uuid: z.string().check(z.regex(/^MIG-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/)),
 });
 
 export const SimGpuInstance = z.object({
@@ -29,44 +30,44 @@ export const SimGpuInstance = z.object({
 });
 
 export const SimProcess = z.object({
-  pid: z.number().int().positive(),
-  name: z.string().min(1),
+  pid: z.int().check(z.minimum(1)),
+  name: nonEmpty,
   usedMemoryMiB: id,
   /** The MIG device the process runs on, when it runs on one (it then blocks destroying that instance). */
-  gpuInstanceId: id.optional(),
-  computeInstanceId: id.optional(),
+  gpuInstanceId: z.optional(id),
+  computeInstanceId: z.optional(id),
 });
 
 export const SimGpu = z.object({
   index: id,
   /** Catalog id of the model. */
-  model: z.string().refine((m) => findModel(m) !== undefined, { message: "unknown GPU model" }),
+  model: z.string().check(z.refine((m) => findModel(m) !== undefined, "unknown GPU model")),
   /** The name nvidia-smi prints. */
-  name: z.string().min(1),
-  uuid: z.string().regex(/^GPU-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/),
-  pciBusId: z.string().regex(/^[0-9A-F]{8}:[0-9A-F]{2}:[0-9A-F]{2}\.[0-9A-F]$/),
-  serial: z.string().min(1),
-  vbios: z.string().min(1),
+  name: nonEmpty,
+  uuid: z.string().check(z.regex(/^GPU-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/)),
+  pciBusId: z.string().check(z.regex(/^[0-9A-F]{8}:[0-9A-F]{2}:[0-9A-F]{2}\.[0-9A-F]$/)),
+  serial: nonEmpty,
+  vbios: nonEmpty,
   migMode: z.object({ current: MigModeValue, pending: MigModeValue }),
   gpuInstances: z.array(SimGpuInstance),
   processes: z.array(SimProcess),
   /** Makes each GPU's telemetry curve its own. */
-  telemetrySeed: z.number().int().nonnegative(),
+  telemetrySeed: id,
   /** A MIG mode change waits for a GPU reset even when no process holds the GPU (some boards and drivers). */
-  migModeChangeNeedsReset: z.boolean().optional(),
+  migModeChangeNeedsReset: z.optional(z.boolean()),
   /** False where `--gpu-reset` is refused (virtual machines): `Resetting GPU … is not supported.` */
-  resetSupported: z.boolean().optional(),
+  resetSupported: z.optional(z.boolean()),
 });
 
 export const SimState = z.object({
   version: z.literal(1),
-  driverVersion: z.string().regex(/^\d+\.\d+(\.\d+)?$/),
-  cudaVersion: z.string().regex(/^\d+\.\d+$/),
+  driverVersion: z.string().check(z.regex(/^\d+\.\d+(\.\d+)?$/)),
+  cudaVersion: z.string().check(z.regex(/^\d+\.\d+$/)),
   gpus: z.array(SimGpu),
   /** Injected failures (src/gpu/sim/faults.ts), so that error paths run for real. */
-  faults: z.array(SimFault).optional(),
+  faults: z.optional(z.array(SimFault)),
   /** How many times each faulted command has run, keyed by the option that names it (`-cgi`). */
-  faultCalls: z.record(z.string(), z.number().int().nonnegative()).optional(),
+  faultCalls: z.optional(z.record(z.string(), id)),
 });
 
 export type SimComputeInstance = z.infer<typeof SimComputeInstance>;
@@ -74,6 +75,34 @@ export type SimGpuInstance = z.infer<typeof SimGpuInstance>;
 export type SimProcess = z.infer<typeof SimProcess>;
 export type SimGpu = z.infer<typeof SimGpu>;
 export type SimState = z.infer<typeof SimState>;
+
+const TYPE_NAMES: Readonly<Record<string, string>> = { string: "a string", number: "a whole number", int: "a whole number", boolean: "true or false", array: "an array", object: "an object" };
+
+/** zod/mini has no messages of its own unless a locale is loaded for the whole process: the tool's are these. */
+function messageFor(issue: z.core.$ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case "invalid_type":
+      return `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+    case "too_small":
+      return issue.origin === "string" ? "expected a non-empty string" : `expected a whole number >= ${String(issue.minimum)}`;
+    case "invalid_value":
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "invalid_format":
+      return issue.format === "regex" ? `expected a string matching ${String(issue.pattern)}` : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Every problem as `path: what is wrong`; an unknown field is listed under its own name. */
+function problems(error: z.core.$ZodError): string[] {
+  return error.issues.flatMap((issue) => {
+    const at = issue.path.map(String);
+    if (issue.code === "unrecognized_keys") return issue.keys.map((key) => `${[...at, key].join(".")}: unknown field`);
+    // The input is reported (reportInput) only to tell a missing field from a wrong one.
+    return [`${at.join(".") || "(root)"}: ${issue.input === undefined ? "required" : issue.message}`];
+  });
+}
 
 /** A state file that is missing, unreadable or not a valid state. */
 export class SimStateError extends Error {
@@ -93,11 +122,13 @@ export function parseSimState(file: string, text: string): SimState {
   } catch (error) {
     throw new SimStateError(file, `not JSON (${(error as Error).message})`);
   }
-  const result = SimState.safeParse(json);
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-    throw new SimStateError(file, `invalid: ${issues}`);
-  }
+  return checkedState(file, json);
+}
+
+/** The state when `state` is a valid one (a copy, without unknown fields); a SimStateError listing every problem otherwise. */
+export function checkedState(file: string, state: unknown): SimState {
+  const result = z.safeParse(SimState, state, { error: messageFor, reportInput: true });
+  if (!result.success) throw new SimStateError(file, `invalid: ${problems(result.error).join("; ")}`);
   return result.data;
 }
 
@@ -113,7 +144,7 @@ export function readSimState(file: string): SimState {
 
 /** Writes through a temp file and a rename, so a reader never sees half a file. */
 function writeAtomically(file: string, state: SimState): void {
-  const valid = SimState.parse(state);
+  const valid = checkedState(file, state);
   const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   writeFileSync(temp, JSON.stringify(valid, null, 2) + "\n");
   try {
