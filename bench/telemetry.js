@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Telemetry sampling cost, in a child process on the simulated A100 with seven MIG devices: a telemetry
-// session at 10 Hz for a fixed window, then the per-device memory poller alone at its default 5 s, then
-// (the reference) a bare 10 Hz timer, each for a third of the window. CPU is read from /proc once a
-// session runs (its one-off field probe excluded), split into
+// session at 10 Hz for a fixed window, then the per-device memory poller alone at its default 5 s (for a
+// third of the window, at least 20 s: four readings), then (the reference) a bare 10 Hz timer for a third
+// of the window. CPU is read from /proc once a session runs (its one-off field probe excluded), split into
 //   - the harness itself (this process: reading the sampler's lines, writing the CSV files);
 //   - the looping sampler process (`nvidia-smi -lms 100`; here the simulator, a Node process);
-//   - the poller's short `nvidia-smi -q -x` processes (reaped children).
+//   - the poller's looping `nvidia-smi -q -x -lms 5000` process: over the whole window (its start
+//     included, reaped once stopped) and from its first reading on (its steady state).
 // With a real GPU the last two are NVIDIA's tool; the harness's share is what migbench adds.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -56,14 +57,25 @@ async function child(dir, seconds) {
   const elapsed = (performance.now() - start) / 1000;
   const recording = await session.stop();
 
-  // The MIG memory poller alone, at its default interval, for a third of the window.
-  const poller = new MigMemoryPoller({ gpus: [0], intervalMs: 5_000, file: path.join(dir, "mig-memory.csv"), smi: { bin: "nvidia-smi", timeoutMs: 30_000 }, uuids: new Map() });
+  // The MIG memory poller alone, at its default interval.
+  let firstReading;
+  const first = new Promise((resolve) => (firstReading = resolve));
+  const poller = new MigMemoryPoller({ gpus: [0], intervalMs: 5_000, file: path.join(dir, "mig-memory.csv"), smi: { bin: "nvidia-smi", timeoutMs: 30_000 }, uuids: new Map(), onReading: () => firstReading() });
   const pollBefore = procCpuSeconds();
   const pollStart = performance.now();
   poller.start();
-  await sleep(seconds / 3);
+  await first;
+  const looping = childPids().find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("-q"));
+  if (!looping) throw new Error("no looping nvidia-smi -q -x found");
+  const steadyStart = performance.now();
+  const steadyBefore = { self: procCpuSeconds().self, tool: procCpuSeconds(looping).self };
+  await sleep(Math.max(seconds / 3, 20) - (steadyStart - pollStart) / 1000);
+  const steadyAfter = { self: procCpuSeconds().self, tool: procCpuSeconds(looping).self };
+  const steadyElapsed = (performance.now() - steadyStart) / 1000;
   const polled = await poller.stop();
   const pollAfter = procCpuSeconds();
+  // Taken here, not after the reference below: the poller's CPU is spread over its own window only.
+  const pollElapsed = (performance.now() - pollStart) / 1000;
 
   // The reference: the least a Node process woken ten times a second costs here.
   const timer = setInterval(() => undefined, INTERVAL_MS);
@@ -78,9 +90,10 @@ async function child(dir, seconds) {
     harness: selfAfter.self - selfBefore.self,
     sampler: samplerAfter.self - samplerBefore.self,
     samples: recording.gpus[0]?.samples ?? 0,
-    pollElapsed: (performance.now() - pollStart) / 1000,
+    pollElapsed,
     pollHarness: pollAfter.self - pollBefore.self,
     pollTool: pollAfter.children - pollBefore.children,
+    pollSteady: (steadyAfter.self - steadyBefore.self + steadyAfter.tool - steadyBefore.tool) / steadyElapsed,
     migSamples: polled.samples,
   };
 }
@@ -100,7 +113,7 @@ export async function telemetrySampling({ quick, tmp }) {
       `${fmt.pct((100 * (m.pollHarness + m.pollTool)) / m.pollElapsed)} of one core`,
       "-",
       null,
-      `harness ${fmt.pct((100 * m.pollHarness) / m.pollElapsed)}; ${m.migSamples} device readings, one simulated nvidia-smi process each`,
+      `over ${fmt.s(m.pollElapsed)}, the looping simulated nvidia-smi's start included; from its first reading on ${fmt.pct(100 * m.pollSteady)}; harness ${fmt.pct((100 * m.pollHarness) / m.pollElapsed)}; ${m.migSamples} device readings`,
     ),
   ];
 }

@@ -211,6 +211,37 @@ describe("destroying instances", () => {
     expect(smi("mig", "-dgi")).toMatchObject({ stdout: "No GPU instances found: Not Found\n", exitCode: 6 });
     expect(smi("mig", "-dci")).toMatchObject({ stdout: "No compute instances found: Not Found\n", exitCode: 6 });
   });
+  it("takes a list of GPU instances in one call, each in the list's order with the tool's own line", () => {
+    const { file, smi } = migHost("A100-SXM4-40GB");
+    smi("mig", "-cgi", "19,19,19", "-C");
+    const ids = readSimState(file).gpus[0]?.gpuInstances.map((gi) => gi.id) ?? [];
+    const listed = [...ids].sort((a, b) => b - a);
+    const d2 = (n: number): string => String(n).padStart(2);
+    expect(smi("mig", "-dci", "-gi", listed.join(","))).toMatchObject({
+      stdout: listed.map((id) => `Successfully destroyed compute instance ID  0 from GPU  0 GPU instance ID ${d2(id)}\n`).join(""),
+      exitCode: 0,
+    });
+    expect(smi("mig", "-dgi", "-gi", listed.join(","))).toMatchObject({ stdout: listed.map((id) => `Successfully destroyed GPU instance ID ${d2(id)} from GPU  0\n`).join(""), exitCode: 0 });
+    expect(readSimState(file).gpus[0]?.gpuInstances).toEqual([]);
+  });
+  it("destroys the rest of a list when one GPU instance is in use, and fails naming that one", () => {
+    const { file, smi } = migHost("A100-SXM4-40GB");
+    smi("mig", "-cgi", "19,19,19", "-C");
+    const [busy, ...free] = readSimState(file).gpus[0]?.gpuInstances.map((gi) => gi.id) ?? [];
+    updateSimState(file, (s) => void s.gpus[0]?.processes.push({ pid: 7, name: "python", usedMemoryMiB: 900, gpuInstanceId: busy, computeInstanceId: 0 }));
+    const all = [busy, ...free].join(",");
+    const dci = smi("mig", "-dci", "-gi", all);
+    expect(dci.exitCode).not.toBe(0);
+    expect(lines(dci.stdout)).toEqual([
+      `Unable to destroy compute instance ID  0 from GPU  0 GPU instance ID ${String(busy).padStart(2)}: In use by another client`,
+      ...free.map((id) => `Successfully destroyed compute instance ID  0 from GPU  0 GPU instance ID ${String(id).padStart(2)}`),
+      "Failed to destroy compute instances: In use by another client",
+    ]);
+    const dgi = smi("mig", "-dgi", "-gi", all);
+    expect(dgi.exitCode).not.toBe(0);
+    expect(lines(dgi.stdout)[0]).toBe(`Unable to destroy GPU instance ID ${String(busy).padStart(2)} from GPU  0: In use by another client`);
+    expect(readSimState(file).gpus[0]?.gpuInstances.map((gi) => gi.id)).toEqual([busy]);
+  });
   it("a process on a MIG device keeps its compute instance", () => {
     const { file, smi } = migHost("A100-SXM4-40GB");
     smi("mig", "-cgi", "19", "-C");
@@ -355,6 +386,36 @@ describe("arguments and state errors", () => {
     const invalid = runSim(["-L"], { MIGBENCH_SIM_STATE: corrupt });
     expect(invalid.exitCode).toBe(255);
     expect(invalid.stderr).toMatch(/corrupt\.json: invalid: gpus\.0\.model: unknown GPU model/);
+  });
+  it("lists every problem of an invalid state, with its path, and rejects unknown fault fields", () => {
+    const bad = path.join(dir, "bad.json");
+    const { file } = host("A100-SXM4-40GB");
+    const state = readSimState(file);
+    const gpu = { ...state.gpus[0], uuid: "GPU-nope", migMode: { current: "On", pending: "Disabled" } };
+    writeFileSync(bad, JSON.stringify({ ...state, gpus: [gpu], faults: [{ command: "-cgi", error: "hang", extra: 1 }] }));
+    const { stderr, exitCode } = runSim(["-L"], { MIGBENCH_SIM_STATE: bad });
+    expect(exitCode).toBe(255);
+    expect(stderr).toMatch(/bad\.json: invalid: gpus\.0\.uuid: .*; gpus\.0\.migMode\.current: expected one of "Enabled", "Disabled"; faults\.0\.extra: unknown field\n$/);
+    const { telemetrySeed: _dropped, ...withoutSeed } = state.gpus[0] ?? {};
+    writeFileSync(bad, JSON.stringify({ ...state, gpus: [withoutSeed] }));
+    expect(runSim(["-L"], { MIGBENCH_SIM_STATE: bad }).stderr).toMatch(/invalid: gpus\.0\.telemetrySeed: required/);
+  });
+  it("imports no npm package other than zod/mini: each call starts a fresh process, which zod's full API would slow", () => {
+    // The modules src/gpu/sim/main.ts reaches, followed through relative imports (static and dynamic).
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const [, spec] of readFileSync(file, "utf8").matchAll(/(?:\bfrom\s+|^import\s+|\bimport\(\s*)["']([^"']+)["']/gm)) {
+        if (!spec) continue;
+        if (spec.startsWith(".")) visit(path.resolve(path.dirname(file), spec.replace(/\.js$/, ".ts")));
+        else if (!spec.startsWith("node:")) packages.add(spec);
+      }
+    };
+    visit(path.resolve("src/gpu/sim/main.ts"));
+    expect(seen.size).toBeGreaterThan(5);
+    expect([...packages]).toEqual(["zod/mini"]);
   });
   it("takes over a lock left by a process that is gone", () => {
     const { file, smi } = host("A100-SXM4-40GB");

@@ -20,6 +20,7 @@ import {
   startTelemetry,
   summarizeGpuCsv,
 } from "../../src/metrics/telemetry/index.js";
+import { deviceKey, MigMemoryPoller, XmlDocumentSplitter } from "../../src/metrics/telemetry/mig-memory.js";
 
 let dir: string;
 beforeAll(() => {
@@ -100,6 +101,28 @@ describe("telemetry values", () => {
     expect(p.line("Error setting watches. Result: Profiling is not supported for this group of GPUs")).toBe("error");
   });
 
+  it("splits a stream of -q -x documents: prolog or not, stray lines and a document cut short reported", () => {
+    const doc = (used: number): string[] => ['<?xml version="1.0" ?>', "<!DOCTYPE nvidia_smi_log SYSTEM \"nvsmi_device_v12.dtd\">", "<nvidia_smi_log>", `    <used>${used}</used>`, "</nvidia_smi_log>"];
+    const splitter = new XmlDocumentSplitter();
+    const items = [
+      "Failed to initialize NVML: Driver/library version mismatch",
+      ...doc(1),
+      "",
+      ...doc(2).slice(0, 3),
+      ...doc(3),
+      "<nvidia_smi_log>",
+      "<used>4</used>",
+      "</nvidia_smi_log>",
+    ].map((l) => splitter.line(l));
+    expect(items.filter((i) => i !== undefined)).toEqual([
+      { stray: "Failed to initialize NVML: Driver/library version mismatch" },
+      { document: doc(1).join("\n") },
+      { stray: "a document cut short by the next one" },
+      { document: doc(3).join("\n") },
+      { document: "<nvidia_smi_log>\n<used>4</used>\n</nvidia_smi_log>" },
+    ]);
+  });
+
   it("splits CSV lines with quotes", () => {
     expect(splitCsvLine('a,"b,c",,"d ""e"""')).toEqual(["a", "b,c", "", 'd "e"']);
   });
@@ -148,12 +171,14 @@ describe("telemetry against the simulated nvidia-smi", () => {
     const host = await simHost(3);
     const out = path.join(dir, "run1", "telemetry");
     const session = await startTelemetry({ dir: out, gpus: [0], intervalMs: 100, migIntervalMs: 300, smi: { env: host.env }, dcgm: "off" });
-    // One `-lms` process for the GPU, not a process per sample.
+    // One `-lms` process for the GPU, not a process per sample; one looping `-q -x` for MIG memory, not a process per reading.
     expect(await pidsOf("-lms 100")).toHaveLength(1);
+    expect(await pidsOf("-q -x -lms 300")).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 1200));
     const recording = await session.stop();
     expect(await session.stop()).toBe(recording);
     expect(await pidsOf("-lms 100")).toEqual([]);
+    expect(await pidsOf("-q -x -lms 300")).toEqual([]);
 
     const gpu = recording.gpus[0];
     expect(gpu?.samples).toBeGreaterThanOrEqual(3);
@@ -173,6 +198,46 @@ describe("telemetry against the simulated nvidia-smi", () => {
     expect(mig[0]).toBe("time,epoch_ms,gpu,device_index,gi_id,ci_id,uuid,memory_used_mib,memory_total_mib");
     expect(mig[1]).toMatch(/,0,0,\d+,0,,\d+,4864$/);
     expect(recording.warnings).toEqual([]);
+  });
+
+  it("reads per-device memory from a tool that exits after each document: warns, starts it again, keeps reading", async () => {
+    const bin = path.join(dir, "fake-smi-once");
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(bin, { recursive: true });
+    const smi = path.join(bin, "nvidia-smi");
+    const host = await simHost(2);
+    writeFileSync(smi, `#!/bin/sh\ncat <<'END'\n${runSim(["-q", "-x", "-i", "0"], host.env).stdout}END\n`);
+    chmodSync(smi, 0o755);
+    const file = path.join(dir, "mig-once.csv");
+    const firstGi = Number(/<gpu_instance_id>(\d+)</.exec(readFileSync(smi, "utf8"))?.[1]);
+    const poller = new MigMemoryPoller({ gpus: [0], intervalMs: 100, file, smi: { bin: smi, timeoutMs: 5_000 }, uuids: new Map([[deviceKey(firstGi, 0), "MIG-x"]]) });
+    poller.start();
+    await new Promise((r) => setTimeout(r, 800));
+    const result = await poller.stop();
+    expect(result.samples).toBeGreaterThanOrEqual(4);
+    expect(result.warnings[0]).toMatch(/nvidia-smi -q -x for GPU 0 stopped early \(exit 0\)/);
+    expect(result.warnings.length).toBeLessThanOrEqual(3);
+    const rows = readFileSync(file, "utf8").trim().split("\n");
+    expect(rows.filter((r) => r.includes(",MIG-x,")).length).toBe(result.samples / 2);
+  });
+
+  it("starts a looping tool again when it hangs without a reading, and keeps the readings it gave", async () => {
+    const bin = path.join(dir, "fake-smi-hang");
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(bin, { recursive: true });
+    const smi = path.join(bin, "nvidia-smi");
+    const host = await simHost(1);
+    writeFileSync(smi, `#!/bin/sh\ncat <<'END'\n${runSim(["-q", "-x", "-i", "0"], host.env).stdout}END\nexec sleep 600\n`);
+    chmodSync(smi, 0o755);
+    const starts: number[] = [];
+    const poller = new MigMemoryPoller({ gpus: [0], intervalMs: 100, file: path.join(dir, "mig-hang.csv"), smi: { bin: smi, timeoutMs: 300 }, uuids: new Map(), onReading: () => starts.push(Date.now()) });
+    poller.start();
+    await new Promise((r) => setTimeout(r, 1_500));
+    const result = await poller.stop();
+    expect(result.warnings[0]).toBe("telemetry: nvidia-smi -q -x for GPU 0 gave no reading for 300 ms; started again");
+    expect(result.warnings.every((w) => !w.includes("stopped early"))).toBe(true);
+    expect(starts.length).toBeGreaterThanOrEqual(2);
+    expect(result.samples).toBe(starts.length);
   });
 
   it("draws more power with more MIG instances (the simulator's load follows the layout)", async () => {

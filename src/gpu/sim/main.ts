@@ -1,8 +1,9 @@
 /**
  * The process behind bin/sim/nvidia-smi: runs one command against the state file, or repeats a
- * `--query-… -l/-lms` every interval until killed, as the real tool does.
+ * `--query-…` or `-q -x` with `-l/-lms` every interval until killed, as the real tool does.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { cachedStateSource } from "./loop.js";
 import { loopIntervalMs, runSim } from "./run.js";
 
 // A reader that goes away (`nvidia-smi -lms 100 | head -1`) ends the loop quietly, as for the real tool.
@@ -10,8 +11,9 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => process.exit(error.
 
 async function main(argv: readonly string[]): Promise<number> {
   const interval = loopIntervalMs(argv);
+  const source = interval === undefined ? undefined : cachedStateSource();
   for (;;) {
-    const result = runSim(argv, process.env);
+    const result = runSim(argv, process.env, source);
     if (result.hangMs !== undefined) {
       // An injected hang: silent until killed (or until the hang runs out, so nothing lingers forever).
       await sleep(result.hangMs);

@@ -33,7 +33,17 @@ interface Context {
   readonly args: ParsedArgs;
   readonly file: string;
   readonly nowMs: number;
+  readonly read: StateSource["read"];
 }
+
+/** Where a call gets the state: the file afresh (one process per call), or a loop's cache (loop.ts). */
+export interface StateSource {
+  readonly read: (file: string) => SimState;
+  /** False where the state surely injects no fault, so that the fault check need not open the file. */
+  readonly mayFault: (file: string) => boolean;
+}
+
+const FRESH: StateSource = { read: readSimState, mayFault: () => true };
 
 const ok = (lines: string[]): Outcome => ({ lines, exitCode: EXIT.ok });
 const fail = (exitCode: number, ...lines: string[]): Outcome => ({ lines, exitCode });
@@ -49,7 +59,7 @@ function idList(ctx: Context, key: string): number[] | undefined | null {
 
 /** Runs `fn` on the GPUs `-i` selects, from a state read without the lock (renames make reads atomic). */
 function reading(ctx: Context, fn: (state: SimState, gpus: SimGpu[]) => Outcome): Outcome {
-  const state = readSimState(ctx.file);
+  const state = ctx.read(ctx.file);
   const gpus = selectGpus(state, option(ctx, "id"));
   return gpus ? fn(state, gpus) : fail(EXIT.notFound, MSG.noDevices);
 }
@@ -114,7 +124,7 @@ const TOP_COMMANDS: readonly Command[] = [
   },
   {
     action: "query",
-    allowed: ["xml", "id"],
+    allowed: ["xml", "id", "loop", "loopMs"],
     run: (ctx) =>
       option(ctx, "xml")
         ? reading(ctx, (state, gpus) => ok(formatQueryXml(state, gpus, ctx.nowMs)))
@@ -226,7 +236,7 @@ function commandFor(args: ParsedArgs): Command | null {
   return present.every((k) => k === command.action || command.allowed.includes(k)) ? command : null;
 }
 
-/** Loop interval of a `--query-…` with `-l SECONDS` or `-lms MS`; undefined when it does not loop. */
+/** Loop interval of a `--query-…` or `-q -x` with `-l SECONDS` or `-lms MS`; undefined when it does not loop. */
 export function loopIntervalMs(argv: readonly string[]): number | undefined {
   const args = parseArgs(argv);
   const ms = args?.options.get("loopMs");
@@ -237,7 +247,7 @@ export function loopIntervalMs(argv: readonly string[]): number | undefined {
 
 const text = (lines: readonly string[]): string => (lines.length > 0 ? `${lines.join("\n")}\n` : "");
 
-export function runSim(argv: readonly string[], env: SimEnv = process.env): SimResult {
+export function runSim(argv: readonly string[], env: SimEnv = process.env, source: StateSource = FRESH): SimResult {
   const args = parseArgs(argv);
   if (args?.options.get("help")) return { stdout: text(USAGE), stderr: "", exitCode: EXIT.ok };
   const command = args ? commandFor(args) : null;
@@ -254,10 +264,10 @@ export function runSim(argv: readonly string[], env: SimEnv = process.env): SimR
   const pinned = Number(env[SIM_ENV.now]);
   const nowMs = env[SIM_ENV.now] !== undefined && Number.isFinite(pinned) ? pinned : Date.now();
   try {
-    const fault = takeFault(file, optionNames(args.subcommand, command.action));
+    const fault = source.mayFault(file) ? takeFault(file, optionNames(args.subcommand, command.action)) : null;
     const outcome = fault
-      ? runWithFault({ file, args, action: command.action, run: (faulted) => command.run({ args: faulted, file, nowMs }) }, fault)
-      : command.run({ args, file, nowMs });
+      ? runWithFault({ file, args, action: command.action, run: (faulted) => command.run({ args: faulted, file, nowMs, read: source.read }) }, fault)
+      : command.run({ args, file, nowMs, read: source.read });
     return { stdout: text(outcome.lines), stderr: text(outcome.stderr ?? []), exitCode: outcome.exitCode, ...(outcome.hangMs ? { hangMs: outcome.hangMs } : {}) };
   } catch (error) {
     const message = error instanceof SimStateError ? error.message : `migbench sim: internal error: ${(error as Error).stack ?? String(error)}`;

@@ -38,22 +38,53 @@ const wave = (nowMs: number, periodS: number, seed: number): number => 0.5 + 0.5
 /** Memory a MIG device's driver context takes before any process allocates. */
 export const migDeviceOverheadMiB = (memoryMiB: number): number => Math.round(memoryMiB * MIG_DEVICE_OVERHEAD_FRACTION);
 
-export function telemetryOf(gpu: SimGpu, nowMs: number): Telemetry {
+/** What the readings take from the state rather than from the clock. */
+interface Basis {
+  readonly board: ReturnType<typeof boardOf>;
+  readonly busy: boolean;
+  readonly mig: boolean;
+  readonly devices: number;
+  readonly memoryTotalMiB: number;
+  readonly memoryReservedMiB: number;
+  readonly memoryUsedMiB: number;
+}
+
+/**
+ * Bases of frozen GPUs (a looping call's cached state, src/gpu/sim/loop.ts), which cannot change: worked
+ * out once per state rather than at every tick, where finding the model and the MIG devices was most of
+ * the loop's work.
+ */
+const kept = new WeakMap<SimGpu, Basis>();
+
+function basisOf(gpu: SimGpu): Basis {
+  const known = kept.get(gpu);
+  if (known) return known;
   const model = modelOf(gpu);
-  const board = boardOf(model);
-  const busy = gpu.processes.length > 0;
-  // Workloads run on MIG devices without the simulator knowing their processes: each device that exists
-  // adds load (as if in use), so that power, clocks and temperature rise while a partitioned run is on.
-  const devices = migDevicesOf(gpu).length;
-  const migLoad = Math.min(MAX_MIG_LOAD, devices * LOAD_PER_MIG_DEVICE) * (0.9 + 0.1 * wave(nowMs, 23, gpu.telemetrySeed));
-  const idle = 0.01 + 0.03 * wave(nowMs, 90, gpu.telemetrySeed);
-  const load = busy ? 0.8 + 0.15 * wave(nowMs, 47, gpu.telemetrySeed) : Math.max(idle, migLoad);
-  const mig = isMigEnabled(gpu);
-  const migOverhead = migDevicesOf(gpu).reduce((sum, d) => sum + migDeviceOverheadMiB(Math.round(d.giProfile.memoryGiB * 1024)), 0);
+  const devices = migDevicesOf(gpu);
+  const migOverhead = devices.reduce((sum, d) => sum + migDeviceOverheadMiB(Math.round(d.giProfile.memoryGiB * 1024)), 0);
   const processMiB = gpu.processes.reduce((sum, p) => sum + p.usedMemoryMiB, 0);
   const memoryTotalMiB = model.memoryMiB;
   const memoryReservedMiB = Math.round(memoryTotalMiB * RESERVED_FRACTION);
-  const memoryUsedMiB = Math.min(memoryTotalMiB - memoryReservedMiB, IDLE_USED_MIB + migOverhead + processMiB);
+  const basis: Basis = {
+    board: boardOf(model),
+    busy: gpu.processes.length > 0,
+    mig: isMigEnabled(gpu),
+    devices: devices.length,
+    memoryTotalMiB,
+    memoryReservedMiB,
+    memoryUsedMiB: Math.min(memoryTotalMiB - memoryReservedMiB, IDLE_USED_MIB + migOverhead + processMiB),
+  };
+  if (Object.isFrozen(gpu)) kept.set(gpu, basis);
+  return basis;
+}
+
+export function telemetryOf(gpu: SimGpu, nowMs: number): Telemetry {
+  const { board, busy, mig, devices, memoryTotalMiB, memoryReservedMiB, memoryUsedMiB } = basisOf(gpu);
+  // Workloads run on MIG devices without the simulator knowing their processes: each device that exists
+  // adds load (as if in use), so that power, clocks and temperature rise while a partitioned run is on.
+  const migLoad = Math.min(MAX_MIG_LOAD, devices * LOAD_PER_MIG_DEVICE) * (0.9 + 0.1 * wave(nowMs, 23, gpu.telemetrySeed));
+  const idle = 0.01 + 0.03 * wave(nowMs, 90, gpu.telemetrySeed);
+  const load = busy ? 0.8 + 0.15 * wave(nowMs, 47, gpu.telemetrySeed) : Math.max(idle, migLoad);
   // Temperature follows load with its own slower wave, so it does not move in lockstep with power.
   const ambient = 28 + (gpu.telemetrySeed % 7);
   const temperatureC = Math.round(ambient + 42 * load + 2 * wave(nowMs, 300, gpu.telemetrySeed >>> 3));

@@ -37,6 +37,9 @@ export function parseSmiTimestamp(text: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/** The CSV's columns, in order: worked out once, not per row. */
+const GPU_CSV_COLUMNS = [...GPU_CSV_PREFIX, ...GPU_TELEMETRY_FIELDS.map((f) => f.column)];
+
 export class GpuSampler {
   private child: ResultPromise | undefined;
   private csv: CsvWriter | undefined;
@@ -68,7 +71,7 @@ export class GpuSampler {
     this.fields = GPU_TELEMETRY_FIELDS.filter((f) => query.resolved.has(f.names[0]));
     const asked = ["timestamp", ...this.fields.map((f) => query.resolved.get(f.names[0]) as string)];
 
-    this.csv = new CsvWriter(this.options.file, [...GPU_CSV_PREFIX, ...GPU_TELEMETRY_FIELDS.map((f) => f.column)]);
+    this.csv = new CsvWriter(this.options.file, GPU_CSV_COLUMNS);
     const child = execa(smi.bin, [`--query-gpu=${asked.join(",")}`, "--format=csv,noheader,nounits", "-lms", String(this.options.intervalMs), "-i", String(index)], {
       reject: false,
       stdin: "ignore",
@@ -112,7 +115,7 @@ export class GpuSampler {
       const raw = cells[k + 1];
       row[field.column] = field.kind === "number" ? toNumber(raw) : present(raw);
     });
-    this.csv?.row([...GPU_CSV_PREFIX, ...GPU_TELEMETRY_FIELDS.map((f) => f.column)].map((c) => row[c]));
+    this.csv?.row(GPU_CSV_COLUMNS.map((c) => row[c]));
     this.firstLine?.();
     this.options.onSample?.(row);
   }
