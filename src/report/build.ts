@@ -48,10 +48,6 @@ interface Found {
   readonly sourcePath?: DocPath;
 }
 
-function harness(): RunManifest["harness"] {
-  return packageIdentity();
-}
-
 function sourceOf(entry: SourceEntry): { kind: SourceKind; value: string } {
   const kind = SOURCE_KINDS.find((k) => entry[k] !== undefined) as SourceKind;
   return { kind, value: entry[kind] as string };
@@ -153,7 +149,7 @@ function printedAggregates(manifests: ReadonlyMap<string, RunManifest>): Printed
 export async function buildReport(input: BuildInput): Promise<ReportModel> {
   const now = input.now ?? new Date();
   const def = typeof input.definition === "string" ? await loadReportDefinition(input.definition) : input.definition;
-  const options: SourceOptions = { harness: harness(), now };
+  const options: SourceOptions = { harness: packageIdentity(), now };
   const notes: string[] = [];
   const found = [...(def ? await definitionCases(def, options, notes) : []), ...(await inputCases(input.inputs ?? [], options, notes)), ...(input.runs ?? []).map((r) => ({ input: r }))];
   if (found.length === 0) throw new InputError("nothing to report: give run directories, folders of runs, published tables or a report definition");

@@ -2,7 +2,7 @@
  * Latency distributions from the raw samples a run kept (`samples/repNN/<instance>.jsonl`), per instance
  * over its measured repetitions. At most `MAX_VALUES` values per instance are kept (a uniform reservoir
  * sample; count and max stay exact), so a long run's millions of request latencies cost bounded memory.
- * Each file is read whole (run-files.ts), or streamed when too large for that, in execution order: the
+ * Each file is read whole (readRunDataText), or streamed when too large for that, in execution order: the
  * order the seeded reservoir's choice depends on.
  *
  * Which samples: the latency metric's key names a summary (`latency_ms_avg`, `latency_p50`); the samples
@@ -11,10 +11,9 @@
  */
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { openRunDataFile, type Execution, type RunManifest } from "../results/index.js";
+import { openRunDataFile, readRunDataText, type Execution, type RunManifest } from "../results/index.js";
 import { DEFAULT_BOOTSTRAP_SEED, latencyPercentiles, mulberry32 } from "../stats/index.js";
 import type { LatencyDistribution } from "./model.js";
-import { readRunDataText } from "./run-files.js";
 
 /** Values kept per instance for the percentiles. */
 export const MAX_VALUES = 100_000;

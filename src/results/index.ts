@@ -43,7 +43,9 @@ export {
   logRelativePath,
   openRunDataFile,
   readRun,
+  readRunDataText,
   sanitizeName,
+  WHOLE_FILE_MAX_BYTES,
   type ExecutionFileKind,
   type RunDir,
 } from "./run-dir.js";

@@ -6,19 +6,11 @@ import { packageIdentity, packageRoot } from "../package-root.js";
 import type { HostRecord } from "../results/index.js";
 import type { Redactor } from "../results/redact.js";
 
-export function harnessVersion(): string {
-  return packageIdentity().version;
-}
-
-type HarnessRecord = { name: string; version: string; gitRevision?: string };
-
-/** The harness as known without a look-up; harnessInfo adds the git revision. */
-export const harnessIdentity = (): HarnessRecord => ({ name: "migbench", version: harnessVersion() });
-
-export async function harnessInfo(): Promise<HarnessRecord> {
+/** The harness as its package.json names it, plus the git revision of a checkout. */
+export async function harnessInfo(): Promise<{ name: string; version: string; gitRevision?: string }> {
   const git = await execa("git", ["rev-parse", "HEAD"], { cwd: packageRoot(), reject: false, timeout: 5_000 });
   const revision = git.exitCode === 0 ? String(git.stdout).trim() : "";
-  return { ...harnessIdentity(), ...(revision ? { gitRevision: revision } : {}) };
+  return { ...packageIdentity(), ...(revision ? { gitRevision: revision } : {}) };
 }
 
 /** `PRETTY_NAME` of /etc/os-release (`Debian GNU/Linux 13 (trixie)`); undefined elsewhere. */

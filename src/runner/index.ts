@@ -11,12 +11,13 @@ import { getParser, type ParseResult, type ParserSession, type Sample } from "..
 import { buildPlan } from "../plan/index.js";
 import type { Plan, PlannedInstance } from "../plan/types.js";
 import { createRunDir, type RunManifest } from "../results/index.js";
+import { packageIdentity } from "../package-root.js";
 import { groupSkew, RUNTIMES } from "../runtime/index.js";
 import type { CleanupLog, InstanceOutcome, LaunchSpec, Runtime } from "../runtime/types.js";
 import { metricRoles, parseDuration } from "../scenario/schema.js";
 import type { Scenario } from "../scenario/types.js";
 import { activateGpuTarget, resolveGpuTarget, saveGpuEnvironment, type GpuRequest } from "./gpu-target.js";
-import { harnessIdentity, harnessInfo, hostInfo, hostRecord, recordedEnvironment } from "./environment.js";
+import { harnessInfo, hostInfo, hostRecord, recordedEnvironment } from "./environment.js";
 import { ExecutionFiles } from "./execution-files.js";
 import { readGpuFacts } from "./gpu-facts.js";
 import { runRedactor } from "./secrets.js";
@@ -80,7 +81,7 @@ async function runOnce(options: RunOptions): Promise<RunOutcome> {
   // the manifest once partitioned and again at the end.
   const lookups = Promise.all([harnessInfo(), hostRecord()])
     .then(([harness, host]) => ({ harness, host }))
-    .catch(() => ({ harness: harnessIdentity(), host: hostInfo() }));
+    .catch(() => ({ harness: packageIdentity(), host: hostInfo() }));
   const runtimeContext = { runId: run.id, simulatedGpu: target.kind === "sim" };
   const runtime = makeRuntime(runtimeContext);
 
@@ -93,7 +94,7 @@ async function runOnce(options: RunOptions): Promise<RunOutcome> {
     runId: run.id,
     status: "running",
     simulated: target.kind === "sim",
-    harness: harnessIdentity(),
+    harness: packageIdentity(),
     command: redactor.argv(options.command),
     startedAt: new Date().toISOString(),
     host: hostInfo(),

@@ -80,8 +80,6 @@ interface Instance {
   firstOutputAt: Date | null;
   /** The group's start barrier, when this instance takes part in it. */
   barrier: StartBarrier | null;
-  /** First output at or after the barrier's release. */
-  releasedOutputAt: Date | null;
   endedAt: Date | null;
   leaderExited: boolean;
   groupGone: boolean;
@@ -213,7 +211,6 @@ class ProcessRuntime implements Runtime {
       startedAt: null,
       firstOutputAt: null,
       barrier: spec.startBarrier && barrier ? barrier : null,
-      releasedOutputAt: null,
       endedAt: null,
       leaderExited: false,
       groupGone: false,
@@ -281,8 +278,7 @@ class ProcessRuntime implements Runtime {
         notes: inst.notes,
         onData: (at) => {
           inst.firstOutputAt ??= new Date(at);
-          const releasedAt = inst.barrier?.releasedAt;
-          if (releasedAt && at >= releasedAt.getTime()) inst.releasedOutputAt ??= new Date(at);
+          inst.barrier?.output(inst.spec.instanceId, at);
         },
         onOutOfMemory: () => {
           inst.outOfMemory = true;
@@ -407,7 +403,7 @@ function describe(inst: Instance, result: ChildResult | null): InstanceOutcome {
     endedAt: iso(endedAt),
     durationSeconds: inst.startedAt ? Math.max(0, endedAt.getTime() - inst.startedAt.getTime()) / 1000 : 0,
   };
-  if (inst.barrier) outcome.barrier = inst.barrier.record(inst.spec.instanceId, inst.releasedOutputAt);
+  if (inst.barrier) outcome.barrier = inst.barrier.record(inst.spec.instanceId);
   if (message !== undefined) outcome.message = message;
   return outcome;
 }

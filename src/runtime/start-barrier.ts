@@ -35,6 +35,7 @@ export function barrierEnvironment(instanceId: string, root: string): Record<str
 
 export class StartBarrier {
   private readonly ready = new Map<string, Date>();
+  private readonly firstOutputAfterRelease = new Map<string, Date>();
   private readonly waiting: Set<string>;
   private readonly watcher: FSWatcher;
   private fd: number | null = null;
@@ -152,13 +153,21 @@ export class StartBarrier {
     return `not ready at the start barrier, which released the group after its ${this.timedOutAfterMs / 1000} s timeout`;
   }
 
-  /** What an outcome records; `releasedOutputAt` is the instance's first output at or after the release. */
-  record(instanceId: string, releasedOutputAt: Date | null): InstanceBarrier {
+  /** A participant printed at `at` (epoch ms): its first output at or after the release starts its work. */
+  output(instanceId: string, at: number): void {
+    if (this.releasedAt !== null && at >= this.releasedAt.getTime() && !this.firstOutputAfterRelease.has(instanceId)) {
+      this.firstOutputAfterRelease.set(instanceId, new Date(at));
+    }
+  }
+
+  /** What an outcome records. */
+  record(instanceId: string): InstanceBarrier {
     const ready = this.readyAt(instanceId);
+    const firstOutput = this.firstOutputAfterRelease.get(instanceId);
     return {
       readyAt: ready ? iso(ready) : null,
       releasedAt: this.releasedAt ? iso(this.releasedAt) : null,
-      firstOutputAt: releasedOutputAt ? iso(releasedOutputAt) : null,
+      firstOutputAt: firstOutput ? iso(firstOutput) : null,
     };
   }
 

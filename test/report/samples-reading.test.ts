@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { readLatency, SAMPLE_POINTS } from "../../src/report/latency.js";
-import { readRunDataText, WHOLE_FILE_MAX_BYTES } from "../../src/report/run-files.js";
+import { readRunDataText, WHOLE_FILE_MAX_BYTES } from "../../src/results/index.js";
 import { executionRelativePath, type RunManifest } from "../../src/results/index.js";
 import { DEFAULT_BOOTSTRAP_SEED, latencyPercentiles, mulberry32, percentile } from "../../src/stats/index.js";
 import { makeManifest } from "../results/fixtures.js";

@@ -74,8 +74,6 @@ interface Instance {
   firstOutputAt: Date | null;
   /** The group's start barrier, when this instance takes part in it. */
   barrier: StartBarrier | null;
-  /** First output at or after the barrier's release. */
-  releasedOutputAt: Date | null;
   endedAt: Date | null;
   exited: boolean;
   exitCode: number | null;
@@ -215,7 +213,6 @@ class DockerRuntime implements Runtime {
       startedAt: null,
       firstOutputAt: null,
       barrier: null,
-      releasedOutputAt: null,
       endedAt: null,
       exited: false,
       exitCode: null,
@@ -292,8 +289,7 @@ class DockerRuntime implements Runtime {
           notes: inst.notes,
           onData: (at) => {
             inst.firstOutputAt ??= new Date(at);
-            const releasedAt = inst.barrier?.releasedAt;
-            if (releasedAt && at >= releasedAt.getTime()) inst.releasedOutputAt ??= new Date(at);
+            inst.barrier?.output(inst.spec.instanceId, at);
           },
           onOutOfMemory: () => {
             inst.outOfMemory = true;
@@ -447,7 +443,7 @@ class DockerRuntime implements Runtime {
       gpuAccess: this.options.gpuAccess,
     };
     if (inst.image) outcome.image = inst.image;
-    if (inst.barrier) outcome.barrier = inst.barrier.record(inst.spec.instanceId, inst.releasedOutputAt);
+    if (inst.barrier) outcome.barrier = inst.barrier.record(inst.spec.instanceId);
     if (message !== undefined) outcome.message = message;
     return outcome;
   }
