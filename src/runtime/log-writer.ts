@@ -9,9 +9,9 @@
  * one line per output line, in arrival order, stdout and stderr interleaved. The reader also accepts a plain
  * log without the prefix (a user's own `train.log`), so that parsers run on both.
  */
-import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import type { WriteStream } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
 
 export type StreamName = "stdout" | "stderr";
 
@@ -184,8 +184,18 @@ export async function* readLogLines(file: string): AsyncGenerator<LogLine, void,
 }
 
 /**
- * The same lines in batches, one per read chunk: for bulk consumers (parsing a whole file), which would
- * otherwise spend most of their time awaiting one promise per line.
+ * Bytes per read: few reads, since each is a round trip to the thread pool that the reader may wait for.
+ * The next read runs while the previous block is parsed.
+ */
+const READ_BLOCK = 1024 * 1024;
+/** Bytes decoded into one string: strings of 128 KiB and more were much slower to split and parse. */
+const DECODE_CHUNK = 64 * 1024;
+
+/**
+ * The same lines in batches, one per decoded chunk: for bulk consumers (parsing a whole file), which would
+ * otherwise spend most of their time awaiting one promise per line. A read stream of 64 KiB chunks waited
+ * on every read (it starts the next only once a chunk is taken); here 1 MiB blocks are read ahead into
+ * two buffers used in turn, and decoded 64 KiB at a time (docs/performance.md, log parsing).
  */
 export async function* readLogBatches(file: string): AsyncGenerator<LogLine[], void, undefined> {
   const splitter = new LineSplitter();
@@ -196,13 +206,33 @@ export async function* readLogBatches(file: string): AsyncGenerator<LogLine[], v
       if (segment.lineEnd) lineNumber++;
       return line;
     });
-  // `encoding` makes the stream decode UTF-8 across chunk boundaries.
-  for await (const chunk of createReadStream(file, { encoding: "utf8" })) {
-    const batch = lines(splitter.push(chunk as string, 0));
-    if (batch.length > 0) yield batch;
+  // Decodes UTF-8 across chunk boundaries, as a read stream with `encoding` does.
+  const decoder = new StringDecoder("utf8");
+  const handle = await open(file, "r");
+  // The buffer being read into and the one just read, swapped after each read.
+  let filling = Buffer.allocUnsafe(READ_BLOCK);
+  let filled = Buffer.allocUnsafe(READ_BLOCK);
+  let reading: Promise<{ bytesRead: number }> | undefined;
+  try {
+    reading = handle.read(filling, 0, READ_BLOCK, null);
+    for (;;) {
+      const { bytesRead } = await reading;
+      reading = undefined;
+      if (bytesRead === 0) break;
+      [filled, filling] = [filling, filled];
+      reading = handle.read(filling, 0, READ_BLOCK, null);
+      for (let at = 0; at < bytesRead; at += DECODE_CHUNK) {
+        const batch = lines(splitter.push(decoder.write(filled.subarray(at, Math.min(at + DECODE_CHUNK, bytesRead))), 0));
+        if (batch.length > 0) yield batch;
+      }
+    }
+    const last = lines([...splitter.push(decoder.end(), 0), ...splitter.flush()]);
+    if (last.length > 0) yield last;
+  } finally {
+    // A consumer that stops early (or a failed read) must not leave a read writing into a closed file.
+    await reading?.catch(() => undefined);
+    await handle.close();
   }
-  const last = lines(splitter.flush());
-  if (last.length > 0) yield last;
 }
 
 /**
