@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { renderHtml } from "../../src/report/html/index.js";
-import { escapeHtml } from "../../src/report/html/escape.js";
+import { contentText, escapeHtml } from "../../src/report/html/escape.js";
 import { HOSTILE, hostileModel, seedTable1Model } from "./render-fixtures.js";
 
 /** The markup of one section of the page, by its id. */
@@ -97,8 +97,13 @@ describe("renderHtml: hostile text and every optional part", async () => {
   test("hostile labels inside the SVG charts and the spec JSON are text", () => {
     const charts = section(page, "charts");
     expect(charts).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
-    // The spec's JSON escapes its quotes once for JSON, once for HTML.
-    expect(charts).toContain(`\\&quot;quotes\\&quot; &amp; &lt;/svg&gt;`);
+    // The spec's JSON is element content: quotes escaped for JSON only, markup for HTML.
+    expect(charts).toContain(`\\"quotes\\" &amp; &lt;/svg&gt;`);
+    const specs = [...charts.matchAll(/<pre>([^<]*)<\/pre>/g)].map((m) => m[1] ?? "");
+    expect(specs).toHaveLength(model.charts.length);
+    // Unescaped, each reads back as its chart's spec.
+    const unescape = (text: string): string => text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+    expect(specs.map((text) => JSON.parse(unescape(text)))).toEqual(model.charts.map((c) => c.spec));
   });
 
   test("per-instance statistics: summary, interval, and outliers flagged but kept", () => {
@@ -127,5 +132,13 @@ describe("renderHtml: hostile text and every optional part", async () => {
     expect(sectionIds(bare)).toEqual([]);
     expect(bare).toMatch(/<body>\n\n<header>/);
     expect(bare).not.toContain("<svg");
+  });
+});
+
+describe("escaping", () => {
+  test("attribute-safe text escapes quotes; element content escapes markup only", () => {
+    expect(escapeHtml(`a "b" <c> & 'd'`)).toBe("a &quot;b&quot; &lt;c&gt; &amp; &#39;d&#39;");
+    expect(contentText(`a "b" <c> & 'd' </pre><script>`).value).toBe(`a "b" &lt;c&gt; &amp; 'd' &lt;/pre&gt;&lt;script&gt;`);
+    expect(contentText("plain").value).toBe("plain");
   });
 });

@@ -1,6 +1,6 @@
 /** The charts as figures: the SVG rendered at build time, the caption, and the vega-lite spec kept beside it. */
 import type { ChartSpec } from "../model.js";
-import { html, trusted, type Html } from "./escape.js";
+import { contentText, html, trusted, type Html } from "./escape.js";
 import { chartRenderer } from "./svg.js";
 
 export interface RenderedChart {
@@ -38,7 +38,7 @@ function figure({ chart, svg }: RenderedChart, index: number): Html {
   return html`<figure id="chart-${index + 1}" data-chart-id="${chart.id}">
 <figcaption><strong>${chart.title}</strong> ${chart.caption}</figcaption>
 ${drawing}
-<details class="spec"><summary>vega-lite specification</summary><pre>${specText(chart.spec)}</pre></details>
+<details class="spec"><summary>vega-lite specification</summary><pre>${contentText(specText(chart.spec))}</pre></details>
 </figure>`;
 }
 

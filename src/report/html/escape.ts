@@ -15,23 +15,33 @@ export type HtmlValue = Html | string | number | null | undefined | false | read
 
 const ENTITIES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
+/** What must be escaped in a quoted attribute value, and in element content. */
 const SPECIAL = /[&<>"']/g;
+const SPECIAL_IN_CONTENT = /[&<>]/g;
 
-/** Escapes text for element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  // Slices between matches rather than a replace callback: a report's embedded specs run to megabytes.
-  SPECIAL.lastIndex = 0;
-  let match = SPECIAL.exec(text);
+/** Replaces each match of `special` by its entity; slices between matches rather than a replace callback (embedded specs run to megabytes). */
+function escapeWith(special: RegExp, text: string): string {
+  special.lastIndex = 0;
+  let match = special.exec(text);
   if (match === null) return text;
   let out = "";
   let from = 0;
   while (match !== null) {
     out += text.slice(from, match.index) + (ENTITIES[match[0]] as string);
     from = match.index + 1;
-    match = SPECIAL.exec(text);
+    match = special.exec(text);
   }
   return out + text.slice(from);
 }
+
+/** Escapes text for element content and quoted attribute values. */
+export const escapeHtml = (text: string): string => escapeWith(SPECIAL, text);
+
+/**
+ * Text for element content only (never an attribute): `&`, `<` and `>` escaped, quotes kept. For the
+ * charts' specs, JSON whose every key is quoted: a third smaller than with `&quot;`, and faster.
+ */
+export const contentText = (text: string): Html => new Html(escapeWith(SPECIAL_IN_CONTENT, text));
 
 function render(value: HtmlValue): string {
   if (value instanceof Html) return value.value;
