@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { createDockerRuntime, createProcessRuntime, groupSkew } from "../dist/runtime/index.js";
+import { createDockerRuntime } from "../dist/runtime/docker/index.js";
+import { createProcessRuntime, groupSkew } from "../dist/runtime/index.js";
 import { connectEngine } from "../dist/runtime/docker/index.js";
 import { fmt, median, root, row, skipped, timed } from "./lib.js";
 

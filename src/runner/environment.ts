@@ -5,6 +5,7 @@ import { execa } from "execa";
 import { packageIdentity, packageRoot } from "../package-root.js";
 import type { HostRecord } from "../results/index.js";
 import type { Redactor } from "../results/redact.js";
+import type { ContainerEngineRecord } from "../runtime/index.js";
 
 /** The harness as its package.json names it, plus the git revision of a checkout. */
 export async function harnessInfo(): Promise<{ name: string; version: string; gitRevision?: string }> {
@@ -18,18 +19,6 @@ async function osName(): Promise<string | undefined> {
   const text = await readFile("/etc/os-release", "utf8").catch(() => "");
   const match = /^PRETTY_NAME=(?:"([^"]*)"|(.*))$/m.exec(text);
   return match ? (match[1] ?? match[2])?.trim() : undefined;
-}
-
-/** The Docker engine's version when one answers within a few seconds; none is fine (process runtime). */
-async function containerEngine(): Promise<HostRecord["containerEngine"]> {
-  try {
-    const [{ connectEngine }, { default: Docker }] = await Promise.all([import("../runtime/docker/engine.js"), import("dockerode")]);
-    // The request's own timeout, so that an engine that never answers cannot keep the process alive.
-    const version = await connectEngine(new Docker({ timeout: 3_000 })).version();
-    return { name: "docker", version: version.version, apiVersion: version.apiVersion };
-  } catch {
-    return undefined;
-  }
 }
 
 export function hostInfo(): Omit<HostRecord, "osName" | "containerEngine"> {
@@ -47,9 +36,12 @@ export function hostInfo(): Omit<HostRecord, "osName" | "containerEngine"> {
   };
 }
 
-/** The host with what takes a look-up: OS name, container engine. */
-export async function hostRecord(): Promise<HostRecord> {
-  const [name, engine] = await Promise.all([osName(), containerEngine()]);
+/**
+ * The host with what takes a look-up: the OS name, and the container engine when the run launches through
+ * one (the runtime asks it; a process run records none rather than load a Docker client to ask).
+ */
+export async function hostRecord(containerEngine?: () => Promise<ContainerEngineRecord>): Promise<HostRecord> {
+  const [name, engine] = await Promise.all([osName(), containerEngine?.().catch(() => undefined)]);
   return {
     ...hostInfo(),
     ...(name ? { osName: name } : {}),

@@ -79,11 +79,11 @@ async function runOnce(options: RunOptions): Promise<RunOutcome> {
   activateGpuTarget(target);
   // Looked up while the GPU is partitioned (a git and a Docker engine query take a while), merged into
   // the manifest once partitioned and again at the end.
-  const lookups = Promise.all([harnessInfo(), hostRecord()])
+  const runtimeContext = { runId: run.id, simulatedGpu: target.kind === "sim" };
+  const runtime = await makeRuntime(runtimeContext);
+  const lookups = Promise.all([harnessInfo(), hostRecord(runtime.containerEngine?.bind(runtime))])
     .then(([harness, host]) => ({ harness, host }))
     .catch(() => ({ harness: packageIdentity(), host: hostInfo() }));
-  const runtimeContext = { runId: run.id, simulatedGpu: target.kind === "sim" };
-  const runtime = makeRuntime(runtimeContext);
 
   // Secrets (tokens in the environment, on command lines) are masked in everything the run directory keeps.
   const redactor = runRedactor(scenario, options.command);
@@ -128,26 +128,32 @@ async function runOnce(options: RunOptions): Promise<RunOutcome> {
   try {
     // Before the GPU is touched: an engine that does not answer or an image that cannot be had stops here.
     await runtime.preflight?.(imagesOf(scenario, plan), { onNotice: progress, signal });
-    // Lock the GPU, snapshot it, preflight (exit 3, GPU untouched), then apply with a journal on disk.
-    session = await PartitionSession.open({
-      smi,
-      root: options.stateDir ?? stateDir(),
-      gpuIndex: plan.gpu.index,
-      runId: run.id,
-      purpose: "run",
-      command: options.command,
-      waitLock: options.waitLock ?? false,
-      allowGpuReset: options.allowGpuReset ?? false,
-      signal,
-      log: progress,
-    });
+    // Lock the GPU, snapshot it and read its board facts meanwhile, preflight (exit 3, GPU untouched),
+    // then apply with a journal on disk.
+    const opened = await PartitionSession.openWith(
+      {
+        smi,
+        root: options.stateDir ?? stateDir(),
+        gpuIndex: plan.gpu.index,
+        runId: run.id,
+        purpose: "run",
+        command: options.command,
+        waitLock: options.waitLock ?? false,
+        allowGpuReset: options.allowGpuReset ?? false,
+        signal,
+        log: progress,
+      },
+      () => gpuFacts(smi, plan.gpu.index),
+    );
+    session = opened.session;
     const found = session.snapshot;
-    await save({ ...(await lookups), gpu: { ...manifest.gpu, ...(await gpuFacts(smi, plan.gpu.index)), name: found.name, uuid: found.uuid, migModeBefore: found.migMode.current } });
+    await save({ gpu: { ...manifest.gpu, ...opened.beside, name: found.name, uuid: found.uuid, migModeBefore: found.migMode.current } });
     const wanted = wantedFromPlan(plan, new Set(scenario.gpuInstances.filter((gi) => gi.start !== undefined).map((gi) => gi.key)));
     const checked = session.preflight(wanted, { expectedModel: plan.gpu.model, anyGpu: options.anyGpu ?? false });
     progress(`partition: ${checked.changes.join("; ") || "nothing to change"}`);
     applied = await session.apply(wanted);
     await save({
+      ...(await lookups),
       devices: applied.devices.map((d) => ({ ...d })),
       gpu: { ...manifest.gpu, migModeDuring: plan.mig ? "Enabled" : "Disabled" },
       warnings: [...manifest.warnings, ...checked.warnings.map((w) => `preflight: ${w}`), ...applied.notes.map((n) => `partition: ${n}`)],
@@ -160,12 +166,11 @@ async function runOnce(options: RunOptions): Promise<RunOutcome> {
       plan,
       run,
       applied,
-      async (execution) => {
-        const images = execution.image && !manifest.images.some((i) => i.ref === execution.image?.ref && i.id === execution.image?.id) ? [...manifest.images, execution.image] : manifest.images;
-        await save({ executions: [...manifest.executions, execution], images });
-      },
-      async (group) => {
-        await save({ groups: [...(manifest.groups ?? []), group] });
+      // One manifest write per step (each is validated and synced to disk), with all of its executions.
+      async (executions, group) => {
+        const images = [...manifest.images];
+        for (const { image } of executions) if (image && !images.some((i) => i.ref === image.ref && i.id === image.id)) images.push(image);
+        await save({ executions: [...manifest.executions, ...executions], images, groups: [...(manifest.groups ?? []), group] });
       },
     );
   } catch (error) {
@@ -228,8 +233,7 @@ async function executeRepetitions(
   plan: Plan,
   run: Awaited<ReturnType<typeof createRunDir>>,
   applied: AppliedLayout,
-  record: (execution: Execution) => Promise<void>,
-  recordGroup: (group: GroupRecord) => Promise<void>,
+  recordStep: (executions: readonly Execution[], group: GroupRecord) => Promise<void>,
 ): Promise<void> {
   const { scenario, signal, progress } = options;
   const emit = options.events ?? (() => undefined);
@@ -276,6 +280,7 @@ async function executeRepetitions(
           entry.session.push(line, entry.lines, at.getTime());
         },
       });
+      const executions: Execution[] = [];
       for (const outcome of outcomes) {
         const instance = instances.get(outcome.instanceId);
         const entry = sessions.get(outcome.instanceId);
@@ -285,7 +290,7 @@ async function executeRepetitions(
         const execution = { ...toExecution(scenario, instance, repetition, warmup, outcome, parsed, run.dir, run.logPath(repetition, instance.id)), parse };
         emit({ kind: "outcome", id: instance.id, status: outcome.status, durationSeconds: outcome.durationSeconds, at: new Date() });
         progress(`  ${instance.id}: ${outcome.status}${outcome.message ? ` (${outcome.message})` : ""} in ${outcome.durationSeconds.toFixed(2)} s${describeMetrics(execution)}`);
-        await record(execution);
+        executions.push(execution);
       }
       const skew = groupSkew(outcomes);
       if (outcomes.length > 1) {
@@ -293,7 +298,7 @@ async function executeRepetitions(
         progress(`  start skew ${ms(skew.startSkewMs)}, first-output skew ${ms(skew.firstOutputSkewMs)} (${outcomes.length} instances)`);
         if (skew.notReady !== undefined) progress(`  start barrier: first output ${ms(skew.releasedOutputSkewMs ?? null)} apart after the release${skew.notReady.length > 0 ? `; not ready: ${skew.notReady.join(", ")}` : ""}`);
       }
-      await recordGroup({ repetition, step: k, warmup, instances: members.map((m) => m.id), ...skew });
+      await recordStep(executions, { repetition, step: k, warmup, instances: members.map((m) => m.id), ...skew });
       // The runtime's own check, again: a container engine that went away mid-group is the environment's
       // failure (exit 3, naming it), not the workloads', and the steps after this one could not run either.
       if (!signal.aborted) await runtime.preflight?.([], { signal });

@@ -2,12 +2,12 @@
  * Runtimes: how a workload instance is launched on a device. The runner picks one by name
  * (`bench run --runtime process|docker`); every runtime implements the same `Runtime` interface.
  */
-import { createDockerRuntime } from "./docker/index.js";
 import { createProcessRuntime } from "./process.js";
 import type { GpuAccess, Runtime } from "./types.js";
 
 export type {
   CleanupLog,
+  ContainerEngineRecord,
   DockerLaunchOptions,
   GpuAccess,
   GroupHooks,
@@ -20,7 +20,6 @@ export type {
   Runtime,
 } from "./types.js";
 export { createProcessRuntime, type ProcessRuntimeOptions } from "./process.js";
-export { createDockerRuntime, removeLabelledContainers, listLabelledContainers, type DockerRuntimeOptions } from "./docker/index.js";
 export { formatLogLine, parseLogLine, readLogBatches, readLogLines, type LogLine, type StreamName } from "./log-writer.js";
 export { groupSkew, type GroupSkew } from "./skew.js";
 
@@ -36,8 +35,14 @@ export interface RuntimeContext {
 
 export const gpuAccessFor = (context: RuntimeContext): GpuAccess => (context.simulatedGpu ? "env-only" : "nvidia");
 
-/** Runtime name → factory. Factories, so that a runtime's setup (a Docker client) happens only when chosen. */
-export const RUNTIMES: Readonly<Record<string, (context: RuntimeContext) => Runtime>> = {
-  process: () => createProcessRuntime(),
-  docker: (context) => createDockerRuntime({ runId: context.runId, gpuAccess: gpuAccessFor(context) }),
+/**
+ * Runtime name → factory. Factories, so that a runtime's setup happens only when chosen; the Docker runtime
+ * is even loaded only then (dockerode and its dependencies take about half a second to load).
+ */
+export const RUNTIMES: Readonly<Record<string, (context: RuntimeContext) => Promise<Runtime>>> = {
+  process: async () => createProcessRuntime(),
+  docker: async (context) => {
+    const { createDockerRuntime } = await import("./docker/index.js");
+    return createDockerRuntime({ runId: context.runId, gpuAccess: gpuAccessFor(context) });
+  },
 };

@@ -132,6 +132,12 @@ export interface CleanupLog {
   begin(what: string): () => void;
 }
 
+export interface ContainerEngineRecord {
+  readonly name: string;
+  readonly version: string;
+  readonly apiVersion: string;
+}
+
 export interface Runtime {
   readonly name: string;
   /** How this runtime launches, for the manifest (`runtime`): e.g. the docker runtime's gpuAccess and start gate. */
@@ -142,6 +148,8 @@ export interface Runtime {
    * nothing to check.
    */
   preflight?(images: readonly string[], hooks?: Pick<GroupHooks, "onNotice" | "signal">): Promise<void>;
+  /** The container engine it launches through, for the manifest's host record. None for the process runtime. */
+  containerEngine?(): Promise<ContainerEngineRecord>;
   /** Runs the instances together and resolves with one outcome per spec, in the order given. */
   runGroup(specs: readonly LaunchSpec[], hooks?: GroupHooks): Promise<InstanceOutcome[]>;
 }

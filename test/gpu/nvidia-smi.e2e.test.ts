@@ -8,7 +8,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execNvidiaSmi, type ExecOptions, type ExecResult } from "../../src/gpu/nvidia-smi/exec.js";
 import { NvidiaSmi, NvidiaSmiError, parseCreateOutput } from "../../src/gpu/nvidia-smi/index.js";
+import { queryGpuTolerant } from "../../src/gpu/nvidia-smi/query-fields.js";
 import { initSimState, readSimState, simBinDir, updateSimState, type SimState } from "../../src/gpu/sim/index.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -42,20 +44,29 @@ describe("the simulator's executable", () => {
     expect(listed.stdout).toBe(`GPU 0: NVIDIA A100-SXM4-40GB (UUID: ${initial.gpus[0]?.uuid})`);
   });
 
-  it("runs whether node loads it as an ES module or as CommonJS", async () => {
+  it("is CommonJS by its own package.json, whatever the default module type or the package around it", async () => {
     fresh();
     const esm = await execa("node", ["--experimental-default-type=module", path.join(simBinDir(), "nvidia-smi"), "-L"], { env, reject: false });
     expect(esm.exitCode).toBe(0);
-    // A copy in a CommonJS package, with dist/ linked beside it, is loaded as CommonJS.
-    const cjs = path.join(dir, "cjs");
-    mkdirSync(path.join(cjs, "bin", "sim"), { recursive: true });
-    writeFileSync(path.join(cjs, "package.json"), '{ "type": "commonjs" }\n');
-    cpSync(path.join(simBinDir(), "nvidia-smi"), path.join(cjs, "bin", "sim", "nvidia-smi"));
-    chmodSync(path.join(cjs, "bin", "sim", "nvidia-smi"), 0o755);
-    symlinkSync(path.join(root, "dist"), path.join(cjs, "dist"));
-    const viaCjs = await execa(path.join(cjs, "bin", "sim", "nvidia-smi"), ["-L"], { env, reject: false });
-    expect(viaCjs.stdout).toBe(esm.stdout);
-    expect(viaCjs.exitCode).toBe(0);
+    // A copy of bin/sim in an ES module package, with dist/ linked beside it.
+    const copy = path.join(dir, "esm");
+    mkdirSync(path.join(copy, "bin"), { recursive: true });
+    writeFileSync(path.join(copy, "package.json"), '{ "type": "module" }\n');
+    cpSync(simBinDir(), path.join(copy, "bin", "sim"), { recursive: true });
+    symlinkSync(path.join(root, "dist"), path.join(copy, "dist"));
+    const viaCopy = await execa(path.join(copy, "bin", "sim", "nvidia-smi"), ["-L"], { env, reject: false });
+    expect(viaCopy.stdout).toBe(esm.stdout);
+    expect(viaCopy.exitCode).toBe(0);
+  });
+
+  it("compiles its bundle with the V8 code cache the build made, and without it when V8 refuses one", async () => {
+    fresh();
+    // Required as a module, the launcher runs nothing and gives its loader.
+    const check = `const l = require(${JSON.stringify(path.join(simBinDir(), "nvidia-smi"))});
+      const cached = l.load(l.readCodeCache()), foreign = l.load(Buffer.from("not a code cache"));
+      console.log(JSON.stringify([cached.script.cachedDataRejected, foreign.script.cachedDataRejected, typeof foreign.sim.main]));`;
+    const result = await execa("node", ["-e", check], { env });
+    expect(JSON.parse(result.stdout)).toEqual([false, true, "function"]);
   });
 
   it("passes the exit code through and loops --query-gpu with -lms", async () => {
@@ -205,5 +216,28 @@ describe("NvidiaSmi against the simulator", () => {
     const noMig = await smi.giProfiles(0).catch((e: unknown) => e);
     expect((noMig as NvidiaSmiError).exitCode).toBe(6);
     expect((noMig as NvidiaSmiError).toolMessage).toBe("No MIG-supported devices found.");
+  });
+});
+
+describe("fields a driver may not know, through the executable", () => {
+  it("a 535 driver answers clocks_event_reasons.active at the first ask; an older one refuses it and answers the old name", async () => {
+    const asked: string[] = [];
+    const exec = (args: readonly string[], options: ExecOptions): Promise<ExecResult> => {
+      asked.push(args[0] ?? "");
+      return execNvidiaSmi(args, options);
+    };
+    const choices = [["power.draw"], ["clocks_event_reasons.active", "clocks_throttle_reasons.active"]] as const;
+    const options = { bin: "nvidia-smi", timeoutMs: 20_000, env };
+    fresh();
+    const current = await queryGpuTolerant(choices, 0, options, exec);
+    expect(asked).toEqual(["--query-gpu=power.draw,clocks_event_reasons.active"]);
+    expect(current).toEqual({ record: { "power.draw": expect.any(String), "clocks_event_reasons.active": "0x0000000000000001" }, unsupported: [] });
+
+    // Refusals are remembered per tool: the older driver is asked under another PATH, as another tool.
+    initSimState({ model: "A100-SXM4-40GB", gpus: 1, file: stateFile, seed: "e2e", driverVersion: "530.30.02" });
+    asked.length = 0;
+    const older = await queryGpuTolerant(choices, 0, { ...options, env: { ...env, PATH: `${env.PATH}${path.delimiter}/nonexistent` } }, exec);
+    expect(asked).toEqual(["--query-gpu=power.draw,clocks_event_reasons.active", "--query-gpu=power.draw,clocks_throttle_reasons.active"]);
+    expect(older).toEqual({ record: { "power.draw": expect.any(String), "clocks_event_reasons.active": "0x0000000000000001" }, unsupported: [] });
   });
 });

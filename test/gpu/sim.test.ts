@@ -322,6 +322,21 @@ describe("--query-gpu and --query-compute-apps", () => {
   it("rejects an unknown field like the real tool", () => {
     expect(host("A100-SXM4-40GB").smi("--query-gpu=index,xyz", "--format=csv")).toEqual({ stdout: 'Field "xyz" is not a valid field to query.\n', stderr: "", exitCode: 2 });
   });
+  it("answers the clock event reasons mask under the name its driver knows (renamed in 535)", () => {
+    const { smi } = host("A100-SXM4-40GB");
+    // Idle: the clocks are down at the idle clock, NVML's GpuIdle reason (bit 0).
+    expect(smi("--query-gpu=clocks_event_reasons.active", "--format=csv").stdout).toBe("clocks_event_reasons.active\n0x0000000000000001\n");
+    // The old name still answers, and the header prints the new one, as real 535 drivers do.
+    expect(smi("--query-gpu=clocks_throttle_reasons.active", "--format=csv").stdout).toBe("clocks_event_reasons.active\n0x0000000000000001\n");
+    // Partitioned, the simulated GPU is loaded and its clocks run with no reason active.
+    const busy = migHost("H100-SXM5-80GB");
+    busy.smi("mig", "-cgi", "19,19", "-C");
+    expect(busy.smi("--query-gpu=clocks_event_reasons.active", "--format=csv,noheader,nounits").stdout).toBe("0x0000000000000000\n");
+    // An older driver knows only the old name, and refuses the new one like the real tool.
+    const old = host("A30", { driverVersion: "530.30.02" });
+    expect(old.smi("--query-gpu=timestamp,clocks_event_reasons.active", "--format=csv")).toEqual({ stdout: 'Field "clocks_event_reasons.active" is not a valid field to query.\n', stderr: "", exitCode: 2 });
+    expect(old.smi("--query-gpu=clocks_throttle_reasons.active", "--format=csv").stdout).toBe("clocks_throttle_reasons.active\n0x0000000000000001\n");
+  });
   it("reports compute apps against the parent GPU", () => {
     const { file, smi } = migHost("H100-SXM5-80GB");
     smi("mig", "-cgi", "9", "-C");

@@ -2,7 +2,7 @@
  * Telemetry: the pieces in isolation (integration of power, reasons, dmon lines, CSV summaries), then the
  * samplers for real: a long-lived simulated nvidia-smi per GPU, the MIG memory poller, and a fake `dcgmi`.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -20,6 +20,7 @@ import {
   startTelemetry,
   summarizeGpuCsv,
 } from "../../src/metrics/telemetry/index.js";
+import { GpuSampler } from "../../src/metrics/telemetry/gpu-sampler.js";
 import { deviceKey, MigMemoryPoller, XmlDocumentSplitter } from "../../src/metrics/telemetry/mig-memory.js";
 
 let dir: string;
@@ -182,8 +183,8 @@ describe("telemetry against the simulated nvidia-smi", () => {
 
     const gpu = recording.gpus[0];
     expect(gpu?.samples).toBeGreaterThanOrEqual(3);
-    // The simulator, like older drivers, knows neither name of the clock event reasons field.
-    expect(gpu?.unsupportedFields).toEqual(["clocks_event_reasons.active"]);
+    // The simulator's driver (535 or later) knows the clock event reasons under their new name.
+    expect(gpu?.unsupportedFields).toEqual([]);
     const rows = [];
     for await (const row of readCsvRows(path.join(out, "gpu0.csv"))) rows.push(row);
     expect(rows.length).toBe(gpu?.samples);
@@ -192,6 +193,7 @@ describe("telemetry against the simulated nvidia-smi", () => {
       expect(row.utilization_gpu_pct).toBe("");
       expect(Number(row.power_draw_w)).toBeGreaterThan(0);
       expect(Number(row.memory_total_mib)).toBe(40960);
+      expect(row.clock_event_reasons).toMatch(/^0x[0-9A-F]{16}$/);
     }
     expect(recording.migMemory?.samples).toBeGreaterThanOrEqual(3);
     const mig = readFileSync(path.join(out, "mig-memory.csv"), "utf8").trim().split("\n");
@@ -200,9 +202,52 @@ describe("telemetry against the simulated nvidia-smi", () => {
     expect(recording.warnings).toEqual([]);
   });
 
+  it("writes each line of the looping tool as a row: units dropped, placeholders empty, a field the driver refused empty, odd lines warned of", async () => {
+    const bin = path.join(dir, "fake-smi-lines");
+    mkdirSync(bin, { recursive: true });
+    const smi = path.join(bin, "nvidia-smi");
+    writeFileSync(
+      smi,
+      [
+        "#!/bin/sh",
+        `case "$*" in *utilization.memory*) echo 'Field "utilization.memory" is not a valid field to query.'; exit 2;; esac`,
+        'case "$*" in *-lms*)',
+        "  printf '2026/08/17 10:00:00.250, 45 %%, 1000 MiB, 40960, 250.5, 1410, 1215, 60, 0x0000000000000004\\n\\nnot a reading\\n'",
+        "  printf '2026/08/17 10:00:00.350, [Not Supported], 1001, 40960, [N/A], 1410, 1215, 61, [N/A]\\r\\n'",
+        "  exec sleep 600;;",
+        "esac",
+        "echo '2026/08/17 10:00:00.000, 1, 3, 4, 5, 6, 7, 8, 0x0'",
+      ].join("\n") + "\n",
+    );
+    chmodSync(smi, 0o755);
+    const file = path.join(dir, "gpu-lines.csv");
+    const rows: Record<string, unknown>[] = [];
+    let twoRows = (): void => undefined;
+    const seen = new Promise<void>((resolve) => (twoRows = resolve));
+    const sampler = new GpuSampler({ index: 0, intervalMs: 100, file, smi: { bin: smi, timeoutMs: 5_000 }, onSample: (row) => rows.push(row) === 2 && twoRows() });
+    await sampler.start();
+    await seen;
+    const result = await sampler.stop();
+    const first = new Date(2026, 7, 17, 10, 0, 0, 250);
+    const second = new Date(2026, 7, 17, 10, 0, 0, 350);
+    expect(readFileSync(file, "utf8")).toBe(
+      [
+        "time,epoch_ms,gpu,utilization_gpu_pct,utilization_memory_pct,memory_used_mib,memory_total_mib,power_draw_w,sm_clock_mhz,mem_clock_mhz,temperature_c,clock_event_reasons",
+        `${first.toISOString()},${first.getTime()},0,45,,1000,40960,250.5,1410,1215,60,0x0000000000000004`,
+        `${second.toISOString()},${second.getTime()},0,,,1001,40960,,1410,1215,61,`,
+        "",
+      ].join("\n"),
+    );
+    expect(result.samples).toBe(2);
+    expect(result.unsupportedFields).toEqual(["utilization.memory"]);
+    expect(result.warnings).toEqual(["telemetry: GPU 0: unexpected line from nvidia-smi: not a reading"]);
+    // The rows handed out name the columns sampled; a refused field has none.
+    expect(Object.keys(rows[1]!)).toEqual(["time", "epoch_ms", "gpu", "utilization_gpu_pct", "memory_used_mib", "memory_total_mib", "power_draw_w", "sm_clock_mhz", "mem_clock_mhz", "temperature_c", "clock_event_reasons"]);
+    expect(rows[0]).toMatchObject({ epoch_ms: first.getTime(), utilization_gpu_pct: 45, memory_used_mib: 1000, clock_event_reasons: "0x0000000000000004" });
+  });
+
   it("reads per-device memory from a tool that exits after each document: warns, starts it again, keeps reading", async () => {
     const bin = path.join(dir, "fake-smi-once");
-    const { mkdirSync } = await import("node:fs");
     mkdirSync(bin, { recursive: true });
     const smi = path.join(bin, "nvidia-smi");
     const host = await simHost(2);
@@ -223,7 +268,6 @@ describe("telemetry against the simulated nvidia-smi", () => {
 
   it("starts a looping tool again when it hangs without a reading, and keeps the readings it gave", async () => {
     const bin = path.join(dir, "fake-smi-hang");
-    const { mkdirSync } = await import("node:fs");
     mkdirSync(bin, { recursive: true });
     const smi = path.join(bin, "nvidia-smi");
     const host = await simHost(1);
@@ -253,7 +297,6 @@ describe("telemetry against the simulated nvidia-smi", () => {
 
   it("samples DCGM profiling fields when dcgmi is on PATH, and warns instead of failing when nvidia-smi is missing", async () => {
     const bin = path.join(dir, "fake-dcgm");
-    const { mkdirSync } = await import("node:fs");
     mkdirSync(bin, { recursive: true });
     const dcgmi = path.join(bin, "dcgmi");
     writeFileSync(

@@ -5,7 +5,7 @@
  * exit 3. The import graph is checked on the unbundled dist/, whose dynamic imports the bundle keeps as
  * chunks loaded on demand.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
@@ -83,6 +83,33 @@ describe("CLI start", () => {
     expect(result.exitCode).toBe(0);
     expect(String(result.stdout)).toMatch(/^GPU 0: NVIDIA A100-SXM4-40GB \(GPU-[0-9a-f-]+\), catalog model A100-SXM4-40GB/);
     expect(modules.has("gpu/nvidia-smi/client")).toBe(true);
+  });
+
+  it("bench run on the process runtime loads neither the report's chart drawing (vega) nor a Docker client", async () => {
+    const dir = tempDir("run");
+    const scenario = path.join(dir, "echo.yaml");
+    writeFileSync(
+      scenario,
+      [
+        "name: echo",
+        "gpu: { model: A100-SXM4-40GB }",
+        "layout: { mig: true, gpuInstances: [{ profile: 1g.5gb, count: 1 }] }",
+        "workloads:",
+        "  echo:",
+        `    command: [sh, -c, 'echo "{\\"event\\": \\"summary\\", \\"elapsed_s\\": 0.1}"']`,
+        "    parser: jsonl",
+        "    metrics: { time: { key: elapsed_s, unit: s } }",
+        "run: [{ workload: echo, on: each-mig-device }]",
+        "repetitions: 1",
+        "timeout: 1m",
+      ].join("\n"),
+    );
+    const state = path.join(dir, "state.json");
+    initSimState({ model: "A100-SXM4-40GB", gpus: 1, file: state });
+    const { result, packages } = await benchRecordingImports(["run", scenario, "--gpu", "sim", "--out", path.join(dir, "results")], { MIGBENCH_SIM_STATE: state });
+    expect([result.exitCode, result.stderr]).toEqual([0, expect.any(String)]);
+    expect(String(result.stdout)).toContain("| echo | time (s) | 0.10 |");
+    expect([...packages].filter((p) => /^(vega|vega-lite|dockerode|docker-modem)$/.test(p))).toEqual([]);
   });
 
   it("a driver failure is still an environment failure (exit 3) that says what failed", async () => {

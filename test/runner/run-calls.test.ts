@@ -36,7 +36,7 @@ timeout: 1m
 `;
 
 describe("a whole 7 x 1g run", () => {
-  it("makes 17 nvidia-smi calls through its driver, and records the harness and host looked up meanwhile", async () => {
+  it("makes 14 nvidia-smi calls in 9 rounds through its driver, and records the harness and host looked up meanwhile", async () => {
     const file = path.join(dir, "run-calls.yaml");
     writeFileSync(file, SCENARIO);
     const loaded = await loadScenarioFile(file);
@@ -44,10 +44,21 @@ describe("a whole 7 x 1g run", () => {
     const state = path.join(dir, "sim.json");
     initSimState({ model: "A100-SXM4-40GB", gpus: 1, file: state, seed: "run-calls" });
     const calls: string[][] = [];
+    // Calls issued together are in flight together: `rounds` has one entry per batch started while none other ran.
+    const rounds: string[][] = [];
+    let inFlight = 0;
     const sim = inProcessSim(state);
-    const exec: NvidiaSmiExec = (args, options) => {
+    const exec: NvidiaSmiExec = async (args, options) => {
       calls.push([...args]);
-      return sim(args, options);
+      if (inFlight === 0) rounds.push([]);
+      rounds.at(-1)?.push(args.find((a) => /^(-[a-zA-Z]+|--query-[a-z-]+)/.test(a) && a !== "-i")?.replace(/=.*/, "") ?? args.join(" "));
+      inFlight++;
+      await new Promise((resolve) => setImmediate(resolve));
+      try {
+        return await sim(args, options);
+      } finally {
+        inFlight--;
+      }
     };
     const saved = process.env.MIGBENCH_SIM_STATE;
     process.env.MIGBENCH_SIM_STATE = state;
@@ -67,15 +78,31 @@ describe("a whole 7 x 1g run", () => {
     });
     expect(outcome.manifest.status).toBe("complete");
     expect(outcome.manifest.executions.map((e) => e.status)).toEqual(Array(7).fill("ok"));
-    // Snapshot 2, board facts 2, MIG on, create, read-back with the MIG devices 4, teardown read 3,
-    // one -dci and one -dgi for all seven, MIG off, read back.
-    expect(calls.map((a) => a.join(" ")).filter((c) => / -d(ci|gi) /.test(c))).toHaveLength(2);
-    expect(calls).toHaveLength(17);
+    // Each round's calls in any order. The teardown starts from the read-back (no read of its own).
+    expect(rounds.map((round) => [...round].sort())).toEqual(
+      [
+        ["--query-gpu"], // find the GPU (before the lock)
+        ["--query-compute-apps", "-q", "--query-gpu"], // under the lock: the processes and the board facts (report, compute capability)
+        ["-mig"],
+        ["-cgi"],
+        ["-L", "-q", "-lgi", "-lci"], // read-back with the MIG devices
+        ["-dci"], // one -dci and one -dgi for all seven
+        ["-dgi"],
+        ["-mig"],
+        ["--query-gpu"], // read back: as found
+      ].map((round) => round.sort()),
+    );
+    expect(calls).toHaveLength(14);
 
     const manifest = JSON.parse(readFileSync(path.join(outcome.dir, "manifest.json"), "utf8")) as typeof outcome.manifest;
+    // The board facts read beside the process listing, and the simulator's driver (535) knows the clock event reasons.
+    expect(manifest.gpu).toMatchObject({ computeCap: "8.0", driverVersion: "535.129.03", vbiosVersion: expect.any(String) });
+    expect(manifest.telemetry?.gpus[0]?.unsupportedFields).toEqual([]);
     const host = await hostRecord();
     expect(manifest.harness).toEqual(await harnessInfo());
     expect(manifest.host?.osName).toBe(host.osName);
-    expect(manifest.host?.containerEngine).toEqual(host.containerEngine);
+    // A process run launches through no container engine, so it records none (and loads no Docker client).
+    expect(host.containerEngine).toBeUndefined();
+    expect(manifest.host && "containerEngine" in manifest.host).toBe(false);
   }, 120_000);
 });

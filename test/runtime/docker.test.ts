@@ -78,6 +78,9 @@ describe.skipIf(!docker.ok)("docker runtime (real engine)", () => {
   it("starts 7 containers together, each seeing only its own device, and measures the start skew", async () => {
     const rt = runtime();
     await rt.preflight?.([image]);
+    // What the manifest's host record gets: the engine the containers run on.
+    const engine = await connectEngine().version();
+    expect(await rt.containerEngine?.()).toEqual({ name: "docker", ...engine });
     const specs = Array.from({ length: 7 }, () => spec(matmul()));
     const states: [string, InstanceState][] = [];
     const inspections: Promise<unknown>[] = [];

@@ -64,8 +64,8 @@ function alive(pid: number): boolean {
 
 
 describe("process runtime", () => {
-  it("is registered by name", () => {
-    expect(RUNTIMES.process?.({ runId: "r", simulatedGpu: true }).name).toBe("process");
+  it("is registered by name", async () => {
+    expect((await RUNTIMES.process?.({ runId: "r", simulatedGpu: true }))?.name).toBe("process");
   });
 
   it("starts 7 cpu-matmul instances together, each on its own device, each with a summary", async () => {

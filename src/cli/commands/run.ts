@@ -21,7 +21,8 @@ export const runCommand: CommandFactory = (setExit) => ({
     const { parseGpuFlag } = await import("../../runner/gpu-target.js");
     const gpu = parseGpuFlag(args.gpu as string | undefined, scenario.model.id);
     const { runScenario } = await import("../../runner/index.js");
-    const { studyTable, renderMarkdown } = await import("../../report/index.js");
+    // Not report/index.js: that loads the HTML report's chart drawing (vega), which a run does not need.
+    const [{ studyTable }, { renderMarkdown }] = await Promise.all([import("../../report/study-table.js"), import("../../report/markdown.js")]);
     const { LiveView } = await import("../../runner/live-view.js");
     const { CleanupTracker } = await import("../../runner/cleanup-tracker.js");
 

@@ -93,7 +93,9 @@ export async function applyLayout(ctx: ApplyContext, snapshot: GpuSnapshot, want
         if (migDevices.status === "rejected") throw migDevices.reason;
         const notes = [...placementNotes(match), ...(tried.length > 0 ? [`created with creation order ${k + 1} after: ${tried.join("; ")}`] : [])];
         for (const note of notes) ctx.journal.note(note);
-        return { snapshot, devices: resolveDevices(match, migDevices.value), reused: false, notes };
+        // MIG is on (a pending change stopped apply before creating), with the instances just read.
+        const readBack = { migMode: { current: "Enabled", pending: "Enabled" }, gpuInstances: instances.value } as const;
+        return { snapshot, devices: resolveDevices(match, migDevices.value), reused: false, notes, readBack };
       }
       error = new MismatchError(describeMismatch(match));
     } catch (caught) {

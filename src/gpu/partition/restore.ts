@@ -4,13 +4,15 @@
  * `bench partition reset`. It destroys only GPU instances the journal shows this session created (or,
  * for a create whose outcome never reached the journal, new instances of the profiles it was creating),
  * restores the MIG mode the snapshot recorded when the session changed it, and reads the GPU back to
- * check it is as found. Idempotent: what is already undone is not undone twice.
+ * check it is as found. Idempotent: what is already undone is not undone twice. A session's own teardown
+ * starts from its read-back after apply instead of reading the GPU again (a round of calls less): a
+ * destroy that fails reads the GPU afresh, and the final read-back checks the outcome either way.
  */
 import { NvidiaSmiError } from "../nvidia-smi/index.js";
 import type { JournalRecord } from "./journal.js";
 import { describeInstance, gpuStateDifferences, readGpuSnapshot } from "./snapshot.js";
 import { runStep, type StepContext } from "./steps.js";
-import type { GpuInstanceState, GpuSnapshot } from "./types.js";
+import type { GpuInstanceState, GpuSnapshot, GpuState } from "./types.js";
 
 export interface Attribution {
   /** Instances on the GPU now that the session created. */
@@ -22,7 +24,7 @@ export interface Attribution {
 const sameInstance = (a: GpuInstanceState, b: GpuInstanceState): boolean => a.giId === b.giId && a.profileId === b.profileId && a.start === b.start;
 
 /** Which of the GPU's instances now are the session's, from its journal records and its starting snapshot. */
-export function attributeInstances(records: readonly JournalRecord[], before: GpuSnapshot, now: GpuSnapshot): Attribution {
+export function attributeInstances(records: readonly JournalRecord[], before: GpuSnapshot, now: GpuState): Attribution {
   const created = new Map<number, number>();
   const uncertain = new Set<number>();
   const creates = new Map<number, number[]>();
@@ -55,6 +57,8 @@ export interface RestoreOptions {
   readonly allowGpuReset: boolean;
   /** Undo the instances only, keeping the MIG mode (between two creation orders). */
   readonly instancesOnly?: boolean;
+  /** The GPU as this session last read it (apply's read-back), to start from instead of reading it again. */
+  readonly known?: GpuState;
 }
 
 export interface RestoreReport {
@@ -91,8 +95,15 @@ export async function restoreGpu(ctx: StepContext, before: GpuSnapshot, records:
     }
   };
 
+  const reportUnexplained = (gis: readonly GpuInstanceState[]): void => {
+    for (const gi of gis) {
+      const problem = `${describeInstance(gi)} appeared while migbench held the GPU, and its journal does not show creating it: left alone`;
+      if (!problems.includes(problem)) problems.push(problem);
+    }
+  };
+
   // After a create, MIG is most likely on: its instances are read at once with its mode.
-  let now = await readBack(ctx, records().some((r) => r.type === "intent" && r.action.kind === "create-gpu-instances"));
+  let now: GpuState = options.known ?? (await readBack(ctx, records().some((r) => r.type === "intent" && r.action.kind === "create-gpu-instances")));
   let { ours, unexplained } = attributeInstances(records(), before, now);
   // Two passes: a destroy refused once (a monitoring tool held the instance for a moment) is tried again.
   // The first destroys them all in one -dci and one -dgi (each nvidia-smi call costs); the second, from
@@ -112,9 +123,7 @@ export async function restoreGpu(ctx: StepContext, before: GpuSnapshot, records:
     ({ ours, unexplained } = attributeInstances(records(), before, now));
     if (pass === DESTROY_PASSES || ours.length === 0) problems.push(...(ours.length > 0 ? failures : []));
   }
-  for (const gi of unexplained) {
-    problems.push(`${describeInstance(gi)} appeared while migbench held the GPU, and its journal does not show creating it: left alone`);
-  }
+  reportUnexplained(unexplained);
 
   if (!options.instancesOnly) {
     // Destroying instances does not change the MIG mode: the first read still tells it.
@@ -131,6 +140,8 @@ export async function restoreGpu(ctx: StepContext, before: GpuSnapshot, records:
     return null;
   });
   if (after) {
+    // Started from what the session read itself: an instance someone else made since shows only now.
+    if (options.known) reportUnexplained(attributeInstances(records(), before, after).unexplained);
     const differences = gpuStateDifferences(before, after).filter((d) => !options.instancesOnly || !d.startsWith("MIG mode"));
     for (const d of differences) if (!problems.some((p) => p.includes(d))) problems.push(d);
   }

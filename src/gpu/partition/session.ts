@@ -5,7 +5,7 @@
  * once this process is gone it is stale, and the next run on the GPU is told to run `bench cleanup`.
  */
 import { EnvironmentError } from "../../errors.js";
-import { NvidiaSmiError, type NvidiaSmi } from "../nvidia-smi/index.js";
+import { NvidiaSmiError, together, type NvidiaSmi } from "../nvidia-smi/index.js";
 import { applyLayout } from "./apply.js";
 import { Journal, readJournal, type Purpose } from "./journal.js";
 import { acquireGpuLock, type GpuLock } from "./lock.js";
@@ -47,6 +47,15 @@ export class PartitionSession {
 
   /** Locks the GPU and takes its snapshot; nothing is changed. */
   static async open(options: SessionOptions): Promise<PartitionSession> {
+    return (await PartitionSession.openWith(options, () => Promise.resolve(undefined))).session;
+  }
+
+  /**
+   * `open`, with other reads of the GPU (a run's board facts) run beside the snapshot once the lock is
+   * held: one round of nvidia-smi calls instead of two, all of them ended before the session goes on.
+   * A read that fails fails the open, as the snapshot's would.
+   */
+  static async openWith<T>(options: SessionOptions, beside: () => Promise<T>): Promise<{ session: PartitionSession; beside: T }> {
     const gpu = await findGpu(options.smi, options.gpuIndex);
     const owner = options.owner ?? currentOwner(options.runId, options.command);
     const lock = await acquireGpuLock(options.root, { uuid: gpu.uuid, index: gpu.index, name: gpu.name }, owner, {
@@ -56,7 +65,8 @@ export class PartitionSession {
     });
     try {
       // Read again under the lock: the GPU may have changed while this session waited for it.
-      return new PartitionSession(options, owner, lock, await readGpuSnapshot(options.smi, options.gpuIndex, options.waitLock ? {} : { status: gpu }));
+      const [snapshot, read] = await together([readGpuSnapshot(options.smi, options.gpuIndex, options.waitLock ? {} : { status: gpu }), beside()]);
+      return { session: new PartitionSession(options, owner, lock, snapshot), beside: read };
     } catch (error) {
       lock.release();
       throw error;
@@ -108,7 +118,7 @@ export class PartitionSession {
       { smi: this.options.smi, journal, index: this.snapshot.index, log: this.options.log ?? (() => undefined) },
       this.snapshot,
       records,
-      { allowGpuReset: this.options.allowGpuReset ?? false },
+      { allowGpuReset: this.options.allowGpuReset ?? false, ...(this.applied?.readBack ? { known: this.applied.readBack } : {}) },
     ).catch((error: unknown) => ({ restored: false, problems: [error instanceof Error ? error.message : String(error)], after: null }));
     if (report.restored) {
       journal.finish("restored");

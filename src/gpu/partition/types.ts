@@ -94,4 +94,9 @@ export interface AppliedLayout {
   readonly reused: boolean;
   /** Remarks worth keeping with the results (retried orders, placements other than planned). */
   readonly notes: readonly string[];
+  /** The GPU as the read-back after creating found it, where apply created instances: teardown starts from it. */
+  readonly readBack?: GpuState;
 }
+
+/** What a restore acts on: the MIG mode and the instances. */
+export type GpuState = Pick<GpuSnapshot, "migMode" | "gpuInstances">;

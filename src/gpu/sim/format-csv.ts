@@ -1,9 +1,10 @@
 /**
  * `--query-gpu=…` and `--query-compute-apps=…` with `--format=csv[,noheader][,nounits]`. Fields are a
  * table: the header echoes each field's canonical name with its unit in brackets (also with `nounits`),
- * values carry the unit unless `nounits`, and a value the GPU cannot give prints `[N/A]`.
+ * values carry the unit unless `nounits`, and a value the GPU cannot give prints `[N/A]`. Some fields exist
+ * only from (or until) a driver version, as on real drivers.
  */
-import { boardOf } from "./hardware.js";
+import { boardOf, driverMajor, DRIVER_BEHAVIOUR } from "./hardware.js";
 import { modelOf } from "./gpus.js";
 import { telemetryOf, type Telemetry } from "./telemetry.js";
 import type { SimGpu, SimProcess, SimState } from "./state.js";
@@ -28,6 +29,8 @@ interface Field<C> {
   readonly names: readonly string[];
   readonly unit?: string;
   readonly decimals?: number;
+  /** Driver majors that know the field: from `from`, before `before` (every driver when absent). */
+  readonly drivers?: { readonly from?: number; readonly before?: number };
   readonly value: (ctx: C) => Value;
 }
 
@@ -48,6 +51,14 @@ export function formatTimestamp(nowMs: number): string {
 }
 
 const migMode = (gpu: SimGpu, which: "current" | "pending"): Value => (modelOf(gpu).mig ? gpu.migMode[which] : undefined);
+
+/** NVML's clocks event reasons as the tool prints them: a 64-bit mask in hex (`0x0000000000000001`). */
+const hexMask = (bits: number): string => `0x${bits.toString(16).toUpperCase().padStart(16, "0")}`;
+const GPU_IDLE_REASON = 0x1;
+
+/** The simulated clocks drop to the idle clock only on an idle GPU (NVML's GpuIdle); busy, they run with no reason active. */
+const clockEventReasons = (c: GpuContext): string => hexMask(c.telemetry.smClockMHz === boardOf(modelOf(c.gpu)).idleSmClockMHz ? GPU_IDLE_REASON : 0);
+const RENAMED_CLOCK_EVENTS = DRIVER_BEHAVIOUR.clockEventReasonsFrom;
 
 const GPU_FIELDS: readonly Field<GpuContext>[] = [
   { names: ["timestamp"], value: (c) => formatTimestamp(c.nowMs) },
@@ -78,6 +89,8 @@ const GPU_FIELDS: readonly Field<GpuContext>[] = [
   { names: ["clocks.max.memory", "clocks.max.mem"], unit: "MHz", value: (c) => c.telemetry.memClockMHz },
   { names: ["mig.mode.current"], value: (c) => migMode(c.gpu, "current") },
   { names: ["mig.mode.pending"], value: (c) => migMode(c.gpu, "pending") },
+  { names: ["clocks_event_reasons.active", "clocks_throttle_reasons.active"], drivers: { from: RENAMED_CLOCK_EVENTS }, value: clockEventReasons },
+  { names: ["clocks_throttle_reasons.active"], drivers: { before: RENAMED_CLOCK_EVENTS }, value: clockEventReasons },
 ];
 
 interface AppContext {
@@ -100,10 +113,14 @@ const APP_FIELDS: readonly Field<AppContext>[] = [
 
 export type CsvResult = { ok: true; lines: string[] } | { ok: false; invalidField: string };
 
-function renderCsv<C>(table: readonly Field<C>[], requested: readonly string[], rows: readonly C[], format: CsvFormat): CsvResult {
+/** Whether a driver of this major version knows the field; undefined: a table with no such limits. */
+const knownTo = <C>(field: Field<C>, major: number | undefined): boolean =>
+  major === undefined || (major >= (field.drivers?.from ?? 0) && major < (field.drivers?.before ?? Infinity));
+
+function renderCsv<C>(table: readonly Field<C>[], requested: readonly string[], rows: readonly C[], format: CsvFormat, major?: number): CsvResult {
   const fields: Field<C>[] = [];
   for (const name of requested) {
-    const field = table.find((f) => f.names.includes(name));
+    const field = table.find((f) => f.names.includes(name) && knownTo(f, major));
     if (!field) return { ok: false, invalidField: name };
     fields.push(field);
   }
@@ -120,7 +137,7 @@ function renderCsv<C>(table: readonly Field<C>[], requested: readonly string[], 
 
 export function formatQueryGpu(state: SimState, gpus: readonly SimGpu[], requested: readonly string[], format: CsvFormat, nowMs: number): CsvResult {
   const rows = gpus.map((gpu) => ({ state, gpu, nowMs, telemetry: telemetryOf(gpu, nowMs) }));
-  return renderCsv(GPU_FIELDS, requested, rows, format);
+  return renderCsv(GPU_FIELDS, requested, rows, format, driverMajor(state.driverVersion));
 }
 
 export function formatComputeApps(gpus: readonly SimGpu[], requested: readonly string[], format: CsvFormat, nowMs: number): CsvResult {

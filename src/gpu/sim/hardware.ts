@@ -89,6 +89,8 @@ export const DRIVER_BEHAVIOUR = {
   newMigUuidsFrom: 470,
   /** `-lgip`/`-lgipp` list profiles even while MIG is disabled. */
   profilesWithMigOffFrom: 580,
+  /** `--query-gpu` knows `clocks_event_reasons.*`, and prints that name for the older `clocks_throttle_reasons.*`. */
+  clockEventReasonsFrom: 535,
 } as const;
 
 export function cudaVersionFor(driverVersion: string): string {

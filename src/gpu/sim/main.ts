@@ -1,15 +1,16 @@
 /**
  * The process behind bin/sim/nvidia-smi: runs one command against the state file, or repeats a
- * `--query-…` or `-q -x` with `-l/-lms` every interval until killed, as the real tool does.
+ * `--query-…` or `-q -x` with `-l/-lms` every interval until killed, as the real tool does. The launcher
+ * calls `main` from the bundle scripts/bundle.js makes of this module; importing it runs nothing.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { cachedStateSource } from "./loop.js";
 import { loopIntervalMs, runSim } from "./run.js";
 
-// A reader that goes away (`nvidia-smi -lms 100 | head -1`) ends the loop quietly, as for the real tool.
-process.stdout.on("error", (error: NodeJS.ErrnoException) => process.exit(error.code === "EPIPE" ? 0 : 1));
-
-async function main(argv: readonly string[]): Promise<number> {
+/** Runs `nvidia-smi ARGV` (the arguments after the program) and resolves to its exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  // A reader that goes away (`nvidia-smi -lms 100 | head -1`) ends the loop quietly, as for the real tool.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => process.exit(error.code === "EPIPE" ? 0 : 1));
   const interval = loopIntervalMs(argv);
   const source = interval === undefined ? undefined : cachedStateSource();
   for (;;) {
@@ -25,5 +26,3 @@ async function main(argv: readonly string[]): Promise<number> {
     await sleep(interval);
   }
 }
-
-process.exitCode = await main(process.argv.slice(2));

@@ -22,7 +22,8 @@ export const GPU_TELEMETRY_FIELDS: readonly TelemetryField[] = [
   { column: "sm_clock_mhz", names: ["clocks.sm"], kind: "number" },
   { column: "mem_clock_mhz", names: ["clocks.mem"], kind: "number" },
   { column: "temperature_c", names: ["temperature.gpu"], kind: "number" },
-  // Renamed from clocks_throttle_reasons in newer drivers; the old name still answers on older ones.
+  // Renamed from clocks_throttle_reasons in the 535 drivers (which still answer the old name); older
+  // drivers know only the old name, so the probe asks again with it (query-fields.ts).
   { column: "clock_event_reasons", names: ["clocks_event_reasons.active", "clocks_throttle_reasons.active"], kind: "bitmask" },
 ];
 

@@ -13,7 +13,7 @@ import type { Readable } from "node:stream";
 import { EnvironmentError } from "../../errors.js";
 import { after, clearTimers, errorText, findGroupProblems, harnessVerdict, iso, pipeToLog, reportState, sleep, type Verdict } from "../common.js";
 import { LogWriter } from "../log-writer.js";
-import type { GpuAccess, GroupHooks, ImageRecord, InstanceOutcome, LaunchSpec, Runtime } from "../types.js";
+import type { ContainerEngineRecord, GpuAccess, GroupHooks, ImageRecord, InstanceOutcome, LaunchSpec, Runtime } from "../types.js";
 import { containerConfig } from "./container-config.js";
 import { connectEngine, engineMessage, type ContainerInfo, type Engine } from "./engine.js";
 import { ensureImage, type ResolvedImage } from "./image.js";
@@ -98,6 +98,7 @@ class DockerRuntime implements Runtime {
   private readonly images = new Map<string, Promise<ResolvedImage>>();
   private readonly owner = currentOwner();
   private readonly useGate: boolean;
+  private engineVersion?: ReturnType<Engine["version"]>;
 
   constructor(private readonly options: DockerRuntimeOptions) {
     const grace = options.killGraceSeconds ?? DEFAULT_KILL_GRACE_SECONDS;
@@ -114,7 +115,9 @@ class DockerRuntime implements Runtime {
 
   async preflight(images: readonly string[], hooks: Pick<GroupHooks, "onNotice" | "signal"> = {}): Promise<void> {
     try {
-      await this.engine.version();
+      // Asked afresh every time: the runner calls preflight again after each group to learn whether the engine is still there.
+      this.engineVersion = this.engine.version();
+      await this.engineVersion;
     } catch (error) {
       const where = process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
       throw new EnvironmentError(`cannot reach the Docker engine at ${where} (DOCKER_HOST): ${engineMessage(error)}`);
@@ -127,6 +130,13 @@ class DockerRuntime implements Runtime {
         throw new EnvironmentError(errorText(error));
       }
     }
+  }
+
+  /** The engine's version as the last preflight found it (asked now if none ran). */
+  async containerEngine(): Promise<ContainerEngineRecord> {
+    this.engineVersion ??= this.engine.version();
+    const { version, apiVersion } = await this.engineVersion;
+    return { name: "docker", version, apiVersion };
   }
 
   /** The image, looked up (and pulled) once per runtime and image. */

@@ -66,14 +66,14 @@ describe("a 7 x 1g lifecycle", () => {
         ["-mig"],
         ["-cgi"],
         ["-L", "-q", "-lgi", "-lci"], // MIG devices looked up during the read-back
-        ["-lgi", "-lci", "--query-gpu"], // teardown: what is there, with MIG mode
+        // Teardown starts from that read-back: nothing changed it while the session held the GPU.
         ["-dci"],
         ["-dgi"],
         ["-mig"],
         ["--query-gpu"], // read back: as found
       ].map((round) => round.sort()),
     );
-    expect(host.calls).toHaveLength(15);
+    expect(host.calls).toHaveLength(12);
     expect(gpusOf(host)).toEqual(host.initialGpus);
   });
 
@@ -114,6 +114,40 @@ describe("a 7 x 1g lifecycle", () => {
     expect(report.entries.map((e) => e.outcome)).toEqual(["restored"]);
     expect(gpusOf(host)).toEqual(host.initialGpus);
     expect(openJournalFiles(host.root)).toEqual([]);
+  });
+
+  it("teardown from the read-back still names an instance made by someone else meanwhile, and leaves it alone", async () => {
+    const { wanted } = await wantedOfScenario("scenarios/a100-40gb/table2-mig-1x1g-serial.yaml");
+    const host = makeHost("A100-SXM4-40GB");
+    let stranger = "";
+    const outcome = await lifecycle(host, wanted, {
+      during: async () => {
+        // Another tool, ignoring the lock: a 1g.5gb with its compute instance.
+        await host.smi.createGpuInstances(0, [19], true);
+        const made = gpusOf(host)[0]?.gpuInstances.at(-1);
+        stranger = `GI ${made?.id} 1g.5gb at slot ${made?.start}:1 (CI 0 1g.5gb)`;
+      },
+    });
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.problems).toContain(`${stranger} appeared while migbench held the GPU, and its journal does not show creating it: left alone`);
+    // Only the session's own instance was destroyed.
+    expect(gpusOf(host)[0]?.gpuInstances).toHaveLength(1);
+    expect(mutating(host).filter((c) => / -d(ci|gi) /.test(c))).toEqual([expect.stringMatching(/-dci -gi \d+$/), expect.stringMatching(/-dgi -gi \d+$/)]);
+  });
+
+  it("teardown from the read-back: an instance destroyed by someone else meanwhile is read afresh, the rest destroyed", async () => {
+    const { wanted } = await wantedOfScenario(SEVEN);
+    const host = makeHost("A100-SXM4-40GB");
+    const outcome = await lifecycle(host, wanted, {
+      during: async () => {
+        const gone = gpusOf(host)[0]?.gpuInstances[2]?.id;
+        if (gone === undefined) throw new Error("no GPU instance to destroy");
+        await host.smi.destroyComputeInstances(0, gone);
+        await host.smi.destroyGpuInstances(0, gone);
+      },
+    });
+    expect(outcome.problems).toEqual([]);
+    expect(gpusOf(host)).toEqual(host.initialGpus);
   });
 
   it("a batched destroy that reports failure after doing its work: the read-back finds nothing left", async () => {
