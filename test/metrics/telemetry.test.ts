@@ -210,13 +210,14 @@ describe("telemetry against the simulated nvidia-smi", () => {
       smi,
       [
         "#!/bin/sh",
+        `echo "$*" >> '${path.join(bin, "calls.log")}'`,
         `case "$*" in *utilization.memory*) echo 'Field "utilization.memory" is not a valid field to query.'; exit 2;; esac`,
         'case "$*" in *-lms*)',
         "  printf '2026/08/17 10:00:00.250, 45 %%, 1000 MiB, 40960, 250.5, 1410, 1215, 60, 0x0000000000000004\\n\\nnot a reading\\n'",
         "  printf '2026/08/17 10:00:00.350, [Not Supported], 1001, 40960, [N/A], 1410, 1215, 61, [N/A]\\r\\n'",
         "  exec sleep 600;;",
         "esac",
-        "echo '2026/08/17 10:00:00.000, 1, 3, 4, 5, 6, 7, 8, 0x0'",
+        "exit 9",
       ].join("\n") + "\n",
     );
     chmodSync(smi, 0o755);
@@ -240,6 +241,9 @@ describe("telemetry against the simulated nvidia-smi", () => {
     );
     expect(result.samples).toBe(2);
     expect(result.unsupportedFields).toEqual(["utilization.memory"]);
+    // No probe: the loop itself was refused over the unknown field, and started again without it.
+    const loop = (fields: string) => `--query-gpu=timestamp,${fields},memory.used,memory.total,power.draw,clocks.sm,clocks.mem,temperature.gpu,clocks_event_reasons.active --format=csv,noheader,nounits -lms 100 -i 0`;
+    expect(readFileSync(path.join(bin, "calls.log"), "utf8").trim().split("\n")).toEqual([loop("utilization.gpu,utilization.memory"), loop("utilization.gpu")]);
     expect(result.warnings).toEqual(["telemetry: GPU 0: unexpected line from nvidia-smi: not a reading"]);
     // The rows handed out name the columns sampled; a refused field has none.
     expect(Object.keys(rows[1]!)).toEqual(["time", "epoch_ms", "gpu", "utilization_gpu_pct", "memory_used_mib", "memory_total_mib", "power_draw_w", "sm_clock_mhz", "mem_clock_mhz", "temperature_c", "clock_event_reasons"]);

@@ -6,7 +6,7 @@
  */
 import { createInterface } from "node:readline";
 import { execa, type ResultPromise } from "execa";
-import { execNvidiaSmi, toolMessage, type ExecOptions } from "../../gpu/nvidia-smi/exec.js";
+import { toolMessage, type ExecOptions } from "../../gpu/nvidia-smi/exec.js";
 import { INVALID_FIELD, resolveFields, toolKey } from "../../gpu/nvidia-smi/query-fields.js";
 import { present, toNumber } from "../../gpu/nvidia-smi/values.js";
 import { CsvWriter, type Cell } from "./csv.js";
@@ -45,6 +45,9 @@ export class GpuSampler {
   private csv: CsvWriter | undefined;
   private fields: TelemetryField[] = [];
   private unsupported: readonly string[] = [];
+  /** The field the current try of the loop refused, and its last line (for the error if it cannot run). */
+  private refused: string | undefined;
+  private lastOutput = "";
   private readonly warnings: string[] = [];
   private stopping = false;
   private done: Promise<void> = Promise.resolve();
@@ -53,25 +56,26 @@ export class GpuSampler {
   constructor(private readonly options: GpuSamplerOptions) {}
 
   /**
-   * Finds the fields this driver knows (one short query), then starts the looping process and waits for
-   * its first sample (at most `firstSampleTimeoutMs`), so that sampling covers the first step from its start.
+   * Starts the looping process and waits for its first sample (at most `firstSampleTimeoutMs`), so that
+   * sampling covers the first step from its start. The loop finds the fields this driver knows itself: a
+   * driver refuses a whole query over one unknown field at once (naming it, exit 2), and the loop starts
+   * again without it, or with its older name; so a driver that knows them all is asked once, with no probe.
    */
   async start(firstSampleTimeoutMs = 10_000): Promise<void> {
-    const { index, smi } = this.options;
-    const choices = GPU_TELEMETRY_FIELDS.map((f) => f.names);
-    const query = await resolveFields([["timestamp"], ...choices], async (fields) => {
-      const result = await execNvidiaSmi([`--query-gpu=${fields.join(",")}`, "--format=csv,noheader,nounits", "-i", String(index)], smi);
-      const message = toolMessage(result.stdout, result.stderr);
-      const refused = INVALID_FIELD.exec(message)?.[1];
-      if (refused !== undefined) return refused;
-      if (result.exitCode !== 0) throw new Error(`${result.command.join(" ")} failed (exit ${result.exitCode}): ${message}`);
-      return undefined;
-    }, toolKey(smi));
-    this.unsupported = query.unsupported;
-    this.fields = GPU_TELEMETRY_FIELDS.filter((f) => query.resolved.has(f.names[0]));
-    const asked = ["timestamp", ...this.fields.map((f) => query.resolved.get(f.names[0]) as string)];
-
     this.csv = new CsvWriter(this.options.file, GPU_CSV_COLUMNS);
+    const choices = GPU_TELEMETRY_FIELDS.map((f) => f.names);
+    const query = await resolveFields([["timestamp"], ...choices], (asked) => this.startLoop(asked, firstSampleTimeoutMs), toolKey(this.options.smi));
+    this.unsupported = query.unsupported;
+  }
+
+  /**
+   * One try of the loop with these fields: resolves with the field the tool refused, or undefined once it
+   * gave a sample (or gave nothing for `firstSampleTimeoutMs`: it is kept); throws when it could not run.
+   */
+  private async startLoop(asked: readonly string[], firstSampleTimeoutMs: number): Promise<string | undefined> {
+    const { index, smi } = this.options;
+    this.fields = GPU_TELEMETRY_FIELDS.filter((f) => f.names.some((name) => asked.includes(name)));
+    this.refused = undefined;
     const child = execa(smi.bin, [`--query-gpu=${asked.join(",")}`, "--format=csv,noheader,nounits", "-lms", String(this.options.intervalMs), "-i", String(index)], {
       reject: false,
       stdin: "ignore",
@@ -91,19 +95,42 @@ export class GpuSampler {
       this.firstLine = resolve;
       setTimeout(resolve, firstSampleTimeoutMs).unref();
     });
-    this.done = child.then((result) => {
-      this.firstLine?.();
+    const ended = child.then((result) => {
       lines.close();
-      if (!this.stopping) {
+      return result;
+    });
+    // Set once this try is the sampler's: from then on, an end not asked for is worth a warning.
+    let kept = false;
+    this.done = ended.then((result) => {
+      if (kept && !this.stopping) {
         const why = result.exitCode !== undefined ? `exit ${result.exitCode}` : (result.signal ?? "unknown");
         this.warnings.push(`telemetry: nvidia-smi for GPU ${index} stopped early (${why})${stderr.trim() ? `: ${stderr.trim().slice(0, 300)}` : ""}`);
       }
     });
-    await first;
+    const outcome = await Promise.race([first.then(() => "sampling" as const), ended]);
+    if (outcome !== "sampling") {
+      // Ended before a sample: a refused field, or a tool that cannot run at all.
+      this.refused ??= INVALID_FIELD.exec(stderr)?.[1];
+      if (this.refused !== undefined) return this.refused;
+      if (outcome.exitCode !== 0) {
+        const why = outcome.exitCode !== undefined ? `exit ${outcome.exitCode}` : outcome.message;
+        throw new Error(`${outcome.command} failed (${why}): ${toolMessage(this.lastOutput, stderr)}`);
+      }
+      this.warnings.push(`telemetry: nvidia-smi for GPU ${index} stopped early (exit 0) before its first sample`);
+      return undefined;
+    }
+    kept = true;
+    return undefined;
   }
 
   private line(line: string): void {
     if (line.trim() === "") return;
+    const refused = INVALID_FIELD.exec(line)?.[1];
+    if (refused !== undefined && (this.csv?.rows ?? 0) === 0) {
+      this.refused = refused;
+      return;
+    }
+    this.lastOutput = line;
     const cells = line.split(",").map((c) => c.trim());
     if (cells.length !== this.fields.length + 1) {
       if (this.warnings.length < 5) this.warnings.push(`telemetry: GPU ${this.options.index}: unexpected line from nvidia-smi: ${line.slice(0, 200)}`);
