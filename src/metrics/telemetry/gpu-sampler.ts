@@ -45,9 +45,9 @@ export class GpuSampler {
   private csv: CsvWriter | undefined;
   private fields: TelemetryField[] = [];
   private unsupported: readonly string[] = [];
-  /** The field the current try of the loop refused, and its last line (for the error if it cannot run). */
+  /** The field the current try of the loop refused, and its last line before a sample (for the error if it cannot run). */
   private refused: string | undefined;
-  private lastOutput = "";
+  private outputBeforeSample = "";
   private readonly warnings: string[] = [];
   private stopping = false;
   private done: Promise<void> = Promise.resolve();
@@ -76,6 +76,7 @@ export class GpuSampler {
     const { index, smi } = this.options;
     this.fields = GPU_TELEMETRY_FIELDS.filter((f) => f.names.some((name) => asked.includes(name)));
     this.refused = undefined;
+    this.outputBeforeSample = "";
     const child = execa(smi.bin, [`--query-gpu=${asked.join(",")}`, "--format=csv,noheader,nounits", "-lms", String(this.options.intervalMs), "-i", String(index)], {
       reject: false,
       stdin: "ignore",
@@ -114,7 +115,7 @@ export class GpuSampler {
       if (this.refused !== undefined) return this.refused;
       if (outcome.exitCode !== 0) {
         const why = outcome.exitCode !== undefined ? `exit ${outcome.exitCode}` : outcome.message;
-        throw new Error(`${outcome.command} failed (${why}): ${toolMessage(this.lastOutput, stderr)}`);
+        throw new Error(`${outcome.command} failed (${why}): ${toolMessage(this.outputBeforeSample, stderr)}`);
       }
       this.warnings.push(`telemetry: nvidia-smi for GPU ${index} stopped early (exit 0) before its first sample`);
       return undefined;
@@ -125,12 +126,15 @@ export class GpuSampler {
 
   private line(line: string): void {
     if (line.trim() === "") return;
-    const refused = INVALID_FIELD.exec(line)?.[1];
-    if (refused !== undefined && (this.csv?.rows ?? 0) === 0) {
-      this.refused = refused;
-      return;
+    // Before the first sample, a line may be the tool refusing a field, or its reason for not running.
+    if ((this.csv?.rows ?? 0) === 0) {
+      const refused = INVALID_FIELD.exec(line)?.[1];
+      if (refused !== undefined) {
+        this.refused = refused;
+        return;
+      }
+      this.outputBeforeSample = line;
     }
-    this.lastOutput = line;
     const cells = line.split(",").map((c) => c.trim());
     if (cells.length !== this.fields.length + 1) {
       if (this.warnings.length < 5) this.warnings.push(`telemetry: GPU ${this.options.index}: unexpected line from nvidia-smi: ${line.slice(0, 200)}`);
