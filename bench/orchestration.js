@@ -18,18 +18,24 @@ const COPIES = 7;
 const IMAGE = "migbench-test:local";
 const workloadArgs = (seconds) => ["--seconds", String(seconds), "--warmup-seconds", "0"];
 
-function scenarioYaml(name, seconds, runtime) {
+/**
+ * The simulated A100 gets seven 1g.5gb MIG devices, one copy on each; a real GPU (`--gpu real`, whatever
+ * its model: the run is given `--any-gpu`) is never repartitioned here, so its copies share it whole.
+ */
+function scenarioYaml(name, seconds, runtime, gpu = "sim") {
   const command =
     runtime === "docker"
       ? ["node", "/opt/migbench/workloads/cpu-matmul/main.js", ...workloadArgs(seconds)]
       : [process.execPath, path.join(root, "workloads", "cpu-matmul", "main.js"), ...workloadArgs(seconds)];
+  const layout =
+    gpu === "real"
+      ? ["layout: { mig: false }"]
+      : ["layout:", "  mig: true", "  gpuInstances:", `    - { profile: 1g.5gb, count: ${COPIES} }`];
+  const placement = gpu === "real" ? `copies: ${COPIES}, on: full-gpu` : "on: each-mig-device";
   return [
     `name: ${name}`,
     "gpu: { model: A100-SXM4-40GB, index: 0 }",
-    "layout:",
-    "  mig: true",
-    "  gpuInstances:",
-    `    - { profile: 1g.5gb, count: ${COPIES} }`,
+    ...layout,
     "workloads:",
     "  cpu-matmul:",
     ...(runtime === "docker" ? [`    image: ${IMAGE}`] : []),
@@ -39,7 +45,7 @@ function scenarioYaml(name, seconds, runtime) {
     "      time: { key: elapsed_s, unit: s }",
     "      throughput: { key: items_per_second, unit: items/s }",
     "run:",
-    "  - { workload: cpu-matmul, on: each-mig-device }",
+    `  - { workload: cpu-matmul, ${placement} }`,
     "schedule: parallel",
     "repetitions: 1",
     "timeout: 5m",
@@ -51,17 +57,20 @@ const spread = (times) => (times.length === 0 ? NaN : Math.max(...times) - Math.
 const epoch = (iso) => (iso === null || iso === undefined ? NaN : Date.parse(iso));
 
 /** One `bench run`; its wall time and, from its manifest, the workload phase (and its bounds) and first-output skew. */
-async function benchRun(scenarioFile, runtime, tmp, env = {}) {
+async function benchRun(scenarioFile, runtime, tmp, env = {}, gpu = "sim") {
   const out = path.join(tmp, "results");
   const began = Date.now();
-  const { ms, result } = await timed(process.execPath, [benchBin, "run", scenarioFile, "--gpu", "sim:A100-SXM4-40GB", "--runtime", runtime, "--out", out], {
-    env: { MIGBENCH_STATE_DIR: path.join(tmp, "state"), MIGBENCH_SIM_STATE: undefined, ...env },
+  const gpuArgs = gpu === "real" ? ["--gpu", "real", "--any-gpu"] : ["--gpu", "sim:A100-SXM4-40GB"];
+  const { ms, result } = await timed(process.execPath, [benchBin, "run", scenarioFile, ...gpuArgs, "--runtime", runtime, "--out", out], {
+    // A simulated run keeps its simulator state in its run directory unless `env` names one.
+    env: { MIGBENCH_STATE_DIR: path.join(tmp, "state"), ...(gpu === "real" ? {} : { MIGBENCH_SIM_STATE: undefined }), ...env },
   });
   const dir = String(result.stdout).trim().split("\n").at(-1);
   const manifest = JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8"));
   rmSync(dir, { recursive: true, force: true });
   const executions = manifest.executions;
   if (executions.length !== COPIES || executions.some((e) => e.status !== "ok")) throw new Error(`bench run ${runtime}: ${JSON.stringify(manifest.validity)}`);
+  if (manifest.simulated !== (gpu !== "real")) throw new Error(`bench run ${runtime}: asked for the ${gpu} GPU, the manifest says simulated: ${manifest.simulated}`);
   const first = Math.min(...executions.map((e) => epoch(e.createdAt)));
   const last = Math.max(...executions.map((e) => epoch(e.endedAt)));
   const reused = manifest.warnings.some((w) => w.includes("reused as found"));
@@ -109,17 +118,19 @@ function rows(label, runs, target, whole, phase, sim, skewNote) {
   ];
 }
 
-export async function processOverhead({ quick, tmp }) {
+export async function processOverhead({ quick, tmp, gpu }) {
   const seconds = quick ? 2 : 5;
   const runs = quick ? 1 : 3;
+  const real = gpu === "real";
   const scenarioFile = path.join(tmp, "overhead-process.yaml");
-  writeFileSync(scenarioFile, scenarioYaml("bench-overhead-process", seconds, "process"));
+  writeFileSync(scenarioFile, scenarioYaml("bench-overhead-process", seconds, "process", gpu));
   const workload = [process.execPath, path.join(root, "workloads", "cpu-matmul", "main.js"), ...workloadArgs(seconds)];
   const phase = { bench: [], reference: [] };
   const skew = { bench: [], reference: [] };
-  const partitioned = await partitionedGpu(scenarioFile, tmp);
+  // The real GPU keeps its MIG mode, so there is no partitioned layout to find in place.
+  const partitioned = real ? null : await partitionedGpu(scenarioFile, tmp);
   const reused = [];
-  const whole = await interleaved(runs, {
+  const subjects = {
     reference: async () => {
       const { ms, result } = await timed(process.execPath, [path.join(root, "bench", "direct-launch.js"), String(COPIES), "--", ...workload]);
       const report = JSON.parse(String(result.stdout));
@@ -128,22 +139,25 @@ export async function processOverhead({ quick, tmp }) {
       return ms;
     },
     bench: async () => {
-      const run = await benchRun(scenarioFile, "process", tmp);
+      const run = await benchRun(scenarioFile, "process", tmp, {}, gpu);
       phase.bench.push(run.phase);
       skew.bench.push(run.firstOutputSkew);
       return run.ms;
     },
-    partitioned: async () => {
+  };
+  if (partitioned)
+    subjects.partitioned = async () => {
       const run = await benchRun(scenarioFile, "process", tmp, partitioned.env);
       if (!run.reused) throw new Error("bench run on the partitioned GPU did not reuse its layout");
       reused.push(run.ms);
       return run.ms;
-    },
-  });
+    };
+  const whole = await interleaved(runs, subjects);
+  const skewNote = `first-output skew ${fmt.ms(median(skew.bench))} (direct: ${fmt.ms(median(skew.reference))})`;
+  const label = `7 processes, ${seconds} s workloads${real ? ", real GPU (no MIG)" : ""}`;
+  if (!partitioned) return rows(label, runs, 1.05, whole, phase, null, skewNote);
   await partitioned.reset();
   const sim = await smiCalls(scenarioFile, "process", tmp);
-  const skewNote = `first-output skew ${fmt.ms(median(skew.bench))} (direct: ${fmt.ms(median(skew.reference))})`;
-  const label = `7 processes, ${seconds} s workloads`;
   const reusedRatio = median(reused) / median(whole.reference);
   return [
     ...rows(label, runs, 1.05, whole, phase, sim, skewNote),
@@ -166,10 +180,10 @@ async function engineAnswers() {
   return null;
 }
 
-export async function dockerOverhead({ quick, tmp }) {
+export async function dockerOverhead({ quick, tmp, gpu }) {
   const seconds = quick ? 2 : 5;
   const runs = quick ? 1 : 3;
-  const why = await engineAnswers();
+  const why = gpu === "real" ? "the simulated GPU only: containers on a real GPU need NVIDIA's container toolkit" : await engineAnswers();
   if (why) return [skipped("orchestration, 7 containers", "<= 1.10 x", why)];
   const scenarioFile = path.join(tmp, "overhead-docker.yaml");
   writeFileSync(scenarioFile, scenarioYaml("bench-overhead-docker", seconds, "docker"));

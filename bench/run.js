@@ -3,14 +3,17 @@
 // a reference in the same run and printed with its target. They inform; they never fail CI (exit 0 even
 // when a figure misses its target; 1 only when a benchmark itself broke).
 //
-//   node bench/run.js [--quick] [--only NAME,...] [--json FILE]
+//   node bench/run.js [--quick] [--only NAME,...] [--json FILE] [--gpu sim|real]
 //
 // --quick: smaller inputs and fewer repetitions (about a minute or two); full sizes by default.
+// --gpu real: `process` and `telemetry` use the nvidia-smi on PATH and its GPU 0 as found (MIG mode
+// unchanged: the seven copies share the whole GPU); the simulated A100 by default.
 // Names: cli-start, log-parse, telemetry, start-skew, process, docker, report-build.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { execFileSync } from "node:child_process";
 import { cliStart } from "./cli-start.js";
 import { machine } from "./lib.js";
 import { logParse } from "./log-parse.js";
@@ -30,7 +33,7 @@ const BENCHMARKS = {
   "report-build": reportBuild,
 };
 
-const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" }, json: { type: "string" } } });
+const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" }, json: { type: "string" }, gpu: { type: "string", default: "sim" } } });
 const only = values.only?.split(",") ?? Object.keys(BENCHMARKS);
 const unknown = only.filter((name) => !Object.hasOwn(BENCHMARKS, name));
 if (unknown.length > 0) {
@@ -38,10 +41,26 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
+/** GPU 0's name as the nvidia-smi on PATH gives it; exits 2 when none answers. */
+function realGpuName() {
+  try {
+    return execFileSync("nvidia-smi", ["-i", "0", "--query-gpu=name", "--format=csv,noheader"], { encoding: "utf8", timeout: 30_000 }).trim();
+  } catch (error) {
+    console.error(`bench/run.js: --gpu real, but nvidia-smi does not answer: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+    process.exit(2);
+  }
+}
+
+if (values.gpu !== "sim" && values.gpu !== "real") {
+  console.error(`bench/run.js: --gpu takes sim or real; got ${values.gpu}`);
+  process.exit(2);
+}
+const gpuName = values.gpu === "real" ? realGpuName() : null;
+
 const facts = machine();
 console.log(`migbench benchmarks, ${values.quick ? "QUICK sizes (--quick: smaller inputs, fewer repetitions)" : "FULL sizes (--quick for a short run)"}`);
 console.log(`machine: ${facts.cpus} CPUs (${facts.cpuModel}), ${facts.memoryGiB} GiB, ${facts.os}, node ${facts.node}, load average at start ${facts.loadAverage}`);
-console.log("GPU: simulated (bin/sim/nvidia-smi); reference and subject interleaved, medians reported\n");
+console.log(`GPU: ${gpuName ? `${gpuName} (real, GPU 0 through nvidia-smi as found)` : "simulated (bin/sim/nvidia-smi)"}; reference and subject interleaved, medians reported\n`);
 
 const rows = [];
 let broken = false;
@@ -50,7 +69,7 @@ for (const name of only) {
   const started = performance.now();
   process.stdout.write(`running ${name} ...`);
   try {
-    const got = await BENCHMARKS[name]({ quick: values.quick, tmp });
+    const got = await BENCHMARKS[name]({ quick: values.quick, tmp, gpu: values.gpu });
     rows.push(...got.map((r) => ({ benchmark: name, ...r })));
     process.stdout.write(` ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
   } catch (error) {
@@ -71,5 +90,5 @@ console.log("\nnotes:");
 for (const r of rows) if (r.note) console.log(`  ${r.what}: ${r.note}`);
 const judged = rows.filter((r) => r.verdict === "ok" || r.verdict === "MISS");
 console.log(`\n${judged.filter((r) => r.verdict === "ok").length} of ${judged.length} figures meet their target (load average at end ${machine().loadAverage})`);
-if (values.json) writeFileSync(values.json, `${JSON.stringify({ quick: values.quick, machine: facts, rows }, null, 2)}\n`);
+if (values.json) writeFileSync(values.json, `${JSON.stringify({ quick: values.quick, machine: facts, gpu: gpuName ?? "simulated", rows }, null, 2)}\n`);
 process.exitCode = broken ? 1 : 0;

@@ -8,6 +8,8 @@
 //   - the poller's looping `nvidia-smi -q -x -lms 5000` process: over the whole window (its start
 //     included, reaped once stopped) and from its first reading on (its steady state).
 // With a real GPU the last two are NVIDIA's tool; the harness's share is what migbench adds.
+// `--gpu real` samples GPU 0 through the nvidia-smi on PATH, as found: no MIG devices are made, so the
+// MIG memory poller (which reads MIG devices only) is left out.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { setInterval, clearInterval } from "node:timers";
@@ -32,10 +34,9 @@ function childPids() {
 
 const sleep = (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 
-async function child(dir, seconds) {
+/** The simulated A100 with seven 1g.5gb MIG devices, first on PATH for this process. */
+async function simulatedGpu(dir) {
   const { initSimState, simBinDir } = await import("../dist/gpu/sim/index.js");
-  const { startTelemetry } = await import("../dist/metrics/telemetry/index.js");
-  const { MigMemoryPoller } = await import("../dist/metrics/telemetry/mig-memory.js");
   const { execa } = await import("execa");
   const state = path.join(dir, "sim.json");
   await initSimState({ model: "A100-SXM4-40GB", gpus: 1, file: state });
@@ -43,6 +44,22 @@ async function child(dir, seconds) {
   process.env.PATH = `${simBinDir()}${path.delimiter}${process.env.PATH}`;
   await execa("nvidia-smi", ["-i", "0", "-mig", "1"]);
   await execa("nvidia-smi", ["mig", "-i", "0", "-cgi", "19,19,19,19,19,19,19", "-C"]);
+}
+
+/** The reference: the least a Node process woken ten times a second costs here (share of one core). */
+async function idleTimerCpu(seconds) {
+  const timer = setInterval(() => undefined, INTERVAL_MS);
+  const before = procCpuSeconds();
+  const start = performance.now();
+  await sleep(seconds);
+  clearInterval(timer);
+  return (procCpuSeconds().self - before.self) / ((performance.now() - start) / 1000);
+}
+
+async function child(dir, seconds, gpu) {
+  const { startTelemetry } = await import("../dist/metrics/telemetry/index.js");
+  const { MigMemoryPoller } = await import("../dist/metrics/telemetry/mig-memory.js");
+  if (gpu !== "real") await simulatedGpu(dir);
 
   // The GPU sampler alone, at 10 Hz.
   const session = await startTelemetry({ dir, gpus: [0], intervalMs: INTERVAL_MS, migIntervalMs: null, dcgm: "off" });
@@ -56,6 +73,8 @@ async function child(dir, seconds) {
   const samplerAfter = procCpuSeconds(sampler);
   const elapsed = (performance.now() - start) / 1000;
   const recording = await session.stop();
+  const sampled = { elapsed, harness: selfAfter.self - selfBefore.self, sampler: samplerAfter.self - samplerBefore.self, samples: recording.gpus[0]?.samples ?? 0 };
+  if (gpu === "real") return { ...sampled, idle: await idleTimerCpu(seconds / 3) };
 
   // The MIG memory poller alone, at its default interval.
   let firstReading;
@@ -77,19 +96,9 @@ async function child(dir, seconds) {
   // Taken here, not after the reference below: the poller's CPU is spread over its own window only.
   const pollElapsed = (performance.now() - pollStart) / 1000;
 
-  // The reference: the least a Node process woken ten times a second costs here.
-  const timer = setInterval(() => undefined, INTERVAL_MS);
-  const idleBefore = procCpuSeconds();
-  const idleStart = performance.now();
-  await sleep(seconds / 3);
-  clearInterval(timer);
-  const idle = (procCpuSeconds().self - idleBefore.self) / ((performance.now() - idleStart) / 1000);
   return {
-    idle,
-    elapsed,
-    harness: selfAfter.self - selfBefore.self,
-    sampler: samplerAfter.self - samplerBefore.self,
-    samples: recording.gpus[0]?.samples ?? 0,
+    ...sampled,
+    idle: await idleTimerCpu(seconds / 3),
     pollElapsed,
     pollHarness: pollAfter.self - pollBefore.self,
     pollTool: pollAfter.children - pollBefore.children,
@@ -98,15 +107,20 @@ async function child(dir, seconds) {
   };
 }
 
-export async function telemetrySampling({ quick, tmp }) {
+export async function telemetrySampling({ quick, tmp, gpu }) {
   const seconds = quick ? 15 : 60;
-  const { result } = await timed(process.execPath, [new URL(import.meta.url).pathname, "--child", tmp, String(seconds)]);
+  const { result } = await timed(process.execPath, [new URL(import.meta.url).pathname, "--child", tmp, String(seconds), gpu]);
   const m = JSON.parse(String(result.stdout));
   const pct = (cpuSeconds) => (100 * cpuSeconds) / m.elapsed;
   const note = `${m.samples} samples in ${fmt.s(m.elapsed)}; CPU from /proc (10 ms ticks)`;
-  return [
+  const tool = gpu === "real" ? "the real nvidia-smi -lms" : "the simulated nvidia-smi -lms";
+  const sampling = [
     row(`telemetry at 10 Hz for ${seconds} s: harness`, `a 10 Hz timer: ${fmt.pct(100 * m.idle)}`, `${fmt.pct(pct(m.harness))} of one core`, "< 1 %", pct(m.harness) < 1, note),
-    row(`telemetry at 10 Hz for ${seconds} s: + sampler process`, "-", `${fmt.pct(pct(m.harness + m.sampler))} of one core`, "< 1 %", pct(m.harness + m.sampler) < 1, `the simulated nvidia-smi -lms alone: ${fmt.pct(pct(m.sampler))}`),
+    row(`telemetry at 10 Hz for ${seconds} s: + sampler process`, "-", `${fmt.pct(pct(m.harness + m.sampler))} of one core`, "< 1 %", pct(m.harness + m.sampler) < 1, `${tool} alone: ${fmt.pct(pct(m.sampler))}`),
+  ];
+  if (gpu === "real") return sampling;
+  return [
+    ...sampling,
     row(
       "telemetry: MIG memory poller (-q -x every 5 s)",
       "-",
@@ -120,5 +134,5 @@ export async function telemetrySampling({ quick, tmp }) {
 
 if (process.argv[2] === "--child" && import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   process.chdir(root);
-  process.stdout.write(`${JSON.stringify(await child(process.argv[3], Number(process.argv[4])))}\n`);
+  process.stdout.write(`${JSON.stringify(await child(process.argv[3], Number(process.argv[4]), process.argv[5]))}\n`);
 }
