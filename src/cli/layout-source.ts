@@ -68,6 +68,6 @@ async function migPartedLayout(
   const model = requireMigModel(options.model, file);
   const layout = layoutFromMigParted(config, name, options.gpuIndex, model);
   if ("problems" in layout) throw new InputError(`${file}: ${layout.problems.join("; ")}`);
-  if (!layout.mig) return { wanted: { mig: false, deviceKey: "gpu", label: model.id }, name };
+  if (!layout.mig) return { wanted: { mig: false, deviceKey: "gpu" }, name };
   return { wanted: wantedFromEntries(model, layout.entries, options.driver), name };
 }

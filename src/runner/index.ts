@@ -5,6 +5,7 @@
  */
 import path from "node:path";
 import { EXIT, EnvironmentError, InputError, isSystemError, MigbenchError } from "../errors.js";
+import { modelIdOf } from "../gpu/catalog/index.js";
 import { NvidiaSmi } from "../gpu/nvidia-smi/index.js";
 import { PartitionSession, stateDir, wantedFromPlan, type AppliedLayout } from "../gpu/partition/index.js";
 import { getParser, type ParseResult, type ParserSession, type Sample } from "../metrics/parsers/index.js";
@@ -147,7 +148,8 @@ async function runOnce(options: RunOptions): Promise<RunOutcome> {
     );
     session = opened.session;
     const found = session.snapshot;
-    await save({ gpu: { ...manifest.gpu, ...opened.beside, name: found.name, uuid: found.uuid, migModeBefore: found.migMode.current } });
+    // The model is the GPU's own (its catalog id, else the driver's name): with --any-gpu it is not the scenario's.
+    await save({ gpu: { ...manifest.gpu, ...opened.beside, model: modelIdOf(found.name), name: found.name, uuid: found.uuid, migModeBefore: found.migMode.current } });
     const wanted = wantedFromPlan(plan, new Set(scenario.gpuInstances.filter((gi) => gi.start !== undefined).map((gi) => gi.key)));
     const checked = session.preflight(wanted, { expectedModel: plan.gpu.model, anyGpu: options.anyGpu ?? false });
     progress(`partition: ${checked.changes.join("; ") || "nothing to change"}`);

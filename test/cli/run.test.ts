@@ -156,6 +156,21 @@ describe("bench run on the simulated GPU", () => {
     expect((await readRun(runDirOf(String(auto.stdout)))).simulated).toBe(true);
   });
 
+  it("with --any-gpu, records the GPU it ran on, not the scenario's model, and says so", async () => {
+    const sim = await simState("H200-141GB");
+    const out = tempDir("results");
+    const args = ["run", "scenarios/quickstart.yaml", "--case", "quickstart-nomig-7-parallel", "--gpu", "sim:H200-141GB", "--any-gpu", "--out", out];
+    const result = await bench(args, sim.env);
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    const manifest = await readRun(runDirOf(String(result.stdout)));
+    expect(manifest.gpu.model).toBe("H200-141GB");
+    expect(manifest.gpu.name).toBe("NVIDIA H200");
+    expect(manifest.warnings).toContain("preflight: GPU 0 is a NVIDIA H200 (H200-141GB), not the scenario's A100-SXM4-40GB: run with --any-gpu");
+    expect(String(result.stdout)).toMatch(/on H200-141GB, parallel schedule/);
+    expect(String(result.stdout)).toMatch(/^- 1: bert-standin\.1 on H200-141GB \(GPU-/m);
+    expect(String(result.stdout)).not.toMatch(/ on A100/);
+  });
+
   it("stops with exit 3 and changes nothing when the GPU is another model", async () => {
     const sim = await simState("A100-SXM4-40GB");
     const out = tempDir("results");

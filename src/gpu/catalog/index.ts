@@ -95,6 +95,11 @@ export function findModel(name: string): GpuModel | undefined {
   return CATALOG.find((m) => normalize(m.id) === key || m.smiNames.some((n) => normalize(n) === key));
 }
 
+/** The catalog id of the GPU that nvidia-smi calls `name`, else that name itself. */
+export function modelIdOf(name: string): string {
+  return findModel(name)?.id ?? name;
+}
+
 /** Finds a GI profile by name (`1g.5gb`, `MIG 1g.5gb`) or numeric id. */
 export function findGiProfile(model: GpuModel, nameOrId: string | number): GiProfile | undefined {
   const profiles = model.mig?.profiles ?? [];

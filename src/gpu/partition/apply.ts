@@ -6,7 +6,7 @@
  * created and try the next order. Finally each compute instance's MIG device UUID.
  */
 import { EnvironmentError } from "../../errors.js";
-import { requireModel } from "../catalog/index.js";
+import { modelIdOf, requireModel } from "../catalog/index.js";
 import { NvidiaSmiError, type MigDevice } from "../nvidia-smi/index.js";
 import { DEFAULT_DRIVER, type DriverOptions } from "../placement/index.js";
 import type { Journal, JournalRecord } from "./journal.js";
@@ -57,7 +57,8 @@ export async function applyLayout(ctx: ApplyContext, snapshot: GpuSnapshot, want
     if (changed) await changeMigMode(ctx, false);
     return {
       snapshot,
-      devices: [{ key: wanted.deviceKey, kind: "gpu", uuid: snapshot.uuid, label: wanted.label }],
+      // Labelled by the GPU found, which --any-gpu lets differ from the plan's model.
+      devices: [{ key: wanted.deviceKey, kind: "gpu", uuid: snapshot.uuid, label: modelIdOf(snapshot.name) }],
       reused: !changed,
       notes: [],
     };

@@ -36,8 +36,9 @@ export function preflight(snapshot: GpuSnapshot, wanted: WantedLayout, options: 
   const model = findModel(snapshot.name);
   const { current, pending } = snapshot.migMode;
 
-  if (options.expectedModel && !options.anyGpu && model?.id !== options.expectedModel) {
-    problems.push(`${gpu} is a ${snapshot.name}, but the scenario is for ${options.expectedModel}; pass --any-gpu to run it anyway`);
+  if (options.expectedModel && model?.id !== options.expectedModel) {
+    if (options.anyGpu) warnings.push(`${gpu} is a ${snapshot.name}${model ? ` (${model.id})` : ""}, not the scenario's ${options.expectedModel}: run with --any-gpu`);
+    else problems.push(`${gpu} is a ${snapshot.name}, but the scenario is for ${options.expectedModel}; pass --any-gpu to run it anyway`);
   }
   if (wanted.mig) {
     if (!model) problems.push(`${gpu} (${snapshot.name}) is not in migbench's catalog, so its MIG profiles are unknown; \`bench profiles\` lists the known models`);

@@ -63,7 +63,7 @@ export interface WantedGpuInstance {
 
 /** What a run wants of the GPU: its whole self with MIG off, or a MIG layout. */
 export type WantedLayout =
-  | { readonly mig: false; readonly deviceKey: string; readonly label: string }
+  | { readonly mig: false; readonly deviceKey: string }
   | {
       readonly mig: true;
       /** Catalog id of the model the layout was planned for. */

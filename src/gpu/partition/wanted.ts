@@ -20,8 +20,7 @@ export interface LayoutEntry {
 /** The plan's layout; `pinnedKeys` are the GPU instances whose start the scenario fixed. */
 export function wantedFromPlan(plan: Plan, pinnedKeys: ReadonlySet<string> = new Set()): WantedLayout {
   if (!plan.mig) {
-    const device = plan.devices[0];
-    return { mig: false, deviceKey: device?.key ?? "gpu", label: device?.label ?? plan.gpu.model };
+    return { mig: false, deviceKey: plan.devices[0]?.key ?? "gpu" };
   }
   return {
     mig: true,
