@@ -56,6 +56,15 @@ nvidia-smi --help-query-gpu >"$out/smi/help-query-gpu.txt"
 nvidia-smi mig -lgip | tee "$out/smi/mig-lgip.txt"
 nvidia-smi mig -lgipp | tee "$out/smi/mig-lgipp.txt"
 nvidia-smi mig -lcip | tee "$out/smi/mig-lcip.txt"
+# The telemetry loop as the harness starts it, the same with a field the driver does not know (the sampler
+# drops a refused field and starts again), and the MIG memory poller's XML loop: each for a moment.
+fields=timestamp,utilization.gpu,utilization.memory,memory.used,memory.total,power.draw,clocks.sm,clocks.mem,temperature.gpu,clocks_event_reasons.active
+timeout -s INT 1.5 nvidia-smi --query-gpu=$fields --format=csv,noheader,nounits -lms 200 >"$out/smi/loop.csv" 2>"$out/smi/loop.stderr"
+echo "telemetry loop: exit $?, $(wc -l <"$out/smi/loop.csv") rows"
+timeout -s INT 1.5 nvidia-smi --query-gpu=timestamp,no.such.field --format=csv,noheader,nounits -lms 200 >"$out/smi/loop-refused.stdout" 2>"$out/smi/loop-refused.stderr"
+echo "loop with an unknown field: exit $?: $(head -c 300 "$out/smi/loop-refused.stdout" "$out/smi/loop-refused.stderr")"
+timeout -s INT 1.5 nvidia-smi -q -x -i 0 -lms 500 >"$out/smi/q-x-loop.xml" 2>&1
+echo "-q -x loop: exit $?, $(grep -c '<nvidia_smi_log>' "$out/smi/q-x-loop.xml") documents"
 python3 -c "import torch; print(torch.__version__, torch.version.cuda, torch.cuda.is_available(), torch.cuda.get_device_name(0))"
 check "bench gpus" bench gpus
 check "bench partition show" bench partition show
