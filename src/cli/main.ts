@@ -25,6 +25,11 @@ export async function main(argv: string[]): Promise<number> {
       throw error ?? new MigbenchError(message, EXIT.badInput);
     });
   for (const command of COMMANDS) parser.command(command(setExit));
+  // A reader that goes away early (`bench parse log | head`) ends the output, not the command: a run still
+  // restores its GPU and writes its results. Node drops what is written after the pipe closed.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
   try {
     await parser.parseAsync();
   } catch (error) {

@@ -50,6 +50,19 @@ describe.concurrent("bench parse", () => {
     for (const name of PARSER_NAMES) expect(String(list.stdout)).toMatch(new RegExp(`^${name}$`, "m"));
   });
 
+  it("ends quietly, exit 0, when its reader closes the pipe early (`| head`)", async () => {
+    const file = path.join(tempDir("parse-pipe"), "long.log");
+    const record = (i: number): string => `DLLL {"timestamp": "${1700000000 + i}", "type": "LOG", "step": [0, ${i}], "data": {"step_loss": ${i / 1000}}}`;
+    writeFileSync(file, `${Array.from({ length: 20_000 }, (_, i) => record(i)).join("\n")}\n`);
+    const child = bench(["parse", "--format", "dllogger", file]);
+    // Read one chunk of the JSON (far less than the pipe holds of it), then close the pipe, as `head` does.
+    await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+    child.stdout.destroy();
+    const result = await child;
+    expect(String(result.stderr)).toBe("");
+    expect(result.exitCode).toBe(0);
+  });
+
   it("refuses bad input with exit 2 and a message", async () => {
     const unknown = await bench(["parse", "--format", "nope", log("cpu-matmul.txt")]);
     expect(unknown.exitCode).toBe(2);
