@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
+  NvidiaSmi,
   OutputFormatError,
   parseCiProfiles,
   parseComputeInstances,
@@ -13,6 +14,7 @@ import {
   parseQueryCsv,
   parseQueryXml,
 } from "../../src/gpu/nvidia-smi/index.js";
+import { factsFromXml } from "../../src/runner/gpu-facts.js";
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/nvidia-smi/${name}`, import.meta.url), "utf8");
 
@@ -235,5 +237,140 @@ describe("parseQueryXml (-q -x)", () => {
     expect(gpu?.migMode).toEqual({ current: undefined, pending: undefined });
     expect(gpu?.utilization.gpuPercent).toBeUndefined();
     expect(gpu?.power).toEqual({ drawW: 27.1, limitW: 70 });
+  });
+});
+
+/** Outputs of a real NVIDIA H200, driver 580.159.04, MIG disabled (test/fixtures/nvidia-smi/README.md). */
+describe("a real H200 on driver 580", () => {
+  const uuid = "GPU-c194914b-b237-8be8-371f-56659c52c73f";
+  /** The client over a tool that answers every call with this capture and exit code. */
+  const answering = (stdout: string, exitCode = 0): NvidiaSmi => new NvidiaSmi({ exec: async (args, options) => ({ command: [options.bin, ...args], stdout, stderr: "", exitCode }) });
+
+  it("-q -x: board, MIG mode, memory, power and clocks, with the power draw under its 580 name (average_power_draw)", () => {
+    const xml = parseQueryXml(fixture("h200-580-q-x.xml"));
+    expect(xml).toMatchObject({ driverVersion: "580.159.04", cudaVersion: "13.0", attachedGpus: 1 });
+    expect(xml.gpus).toEqual([
+      {
+        pciBusId: "00000000:00:06.0",
+        productName: "NVIDIA H200",
+        uuid,
+        serial: "0000000000000",
+        vbiosVersion: "96.00.A5.00.1A",
+        migMode: { current: "Disabled", pending: "Disabled" },
+        migDevices: [],
+        memory: { totalMiB: 143771, reservedMiB: 616, usedMiB: 0, freeMiB: 143156 },
+        utilization: { gpuPercent: 0, memoryPercent: 0 },
+        temperatureC: 39,
+        power: { drawW: 80.47, limitW: 700 },
+        clocks: { graphicsMHz: 345, smMHz: 345, memMHz: 3201 },
+        processes: [],
+      },
+    ]);
+  });
+  it("-q -x: the board facts a result records (power limits, clocks, ECC, application clocks at their defaults)", () => {
+    expect(factsFromXml(fixture("h200-580-q-x.xml"))).toEqual({
+      driverVersion: "580.159.04",
+      cudaVersion: "13.0",
+      name: "NVIDIA H200",
+      uuid,
+      pciBusId: "00000000:00:06.0",
+      vbiosVersion: "96.00.A5.00.1A",
+      eccMode: "Enabled",
+      persistenceMode: "Enabled",
+      powerLimitW: 700,
+      enforcedPowerLimitW: 700,
+      defaultPowerLimitW: 700,
+      clocks: {
+        maxSmMHz: 1980,
+        maxMemoryMHz: 3201,
+        applicationsGraphicsMHz: 1980,
+        applicationsMemoryMHz: 3201,
+        defaultApplicationsGraphicsMHz: 1980,
+        defaultApplicationsMemoryMHz: 3201,
+        locked: false,
+      },
+    });
+  });
+  it("-L: one GPU, no MIG devices", () => {
+    expect(parseListGpus(fixture("h200-580-L.txt"))).toEqual([{ index: 0, name: "NVIDIA H200", uuid, migDevices: [] }]);
+  });
+  it("--query-gpu with units: columns found by their headers ('memory.total [MiB]'), units stripped", () => {
+    const fields = ["index", "name", "uuid", "pci.bus_id", "driver_version", "mig.mode.current", "mig.mode.pending", "memory.total", "memory.used", "utilization.gpu", "compute_mode"];
+    expect(parseQueryCsv(fixture("h200-580-query-gpu.txt"), fields)).toEqual([
+      {
+        index: "0",
+        name: "NVIDIA H200",
+        uuid,
+        "pci.bus_id": "00000000:00:06.0",
+        driver_version: "580.159.04",
+        "mig.mode.current": "Disabled",
+        "mig.mode.pending": "Disabled",
+        "memory.total": "143771",
+        "memory.used": "0",
+        "utilization.gpu": "0",
+        compute_mode: "Default",
+      },
+    ]);
+  });
+  it("gpuStatus reads the client's own --query-gpu", async () => {
+    expect(await answering(fixture("h200-580-query-gpu-status.txt")).gpuStatus()).toEqual([
+      { index: 0, name: "NVIDIA H200", uuid, pciBusId: "00000000:00:06.0", migCurrent: "Disabled", migPending: "Disabled", driverVersion: "580.159.04" },
+    ]);
+  });
+  it("--query-gpu without a header, by position", () => {
+    expect(parseQueryCsv(fixture("h200-580-query-gpu-mig-mode.txt"), ["mig.mode.current", "mig.mode.pending"])).toEqual([{ "mig.mode.current": "Disabled", "mig.mode.pending": "Disabled" }]);
+    expect(parseQueryCsv(fixture("h200-580-query-gpu-name.txt"), ["name"])).toEqual([{ name: "NVIDIA H200" }]);
+    expect(parseQueryCsv(fixture("h200-580-query-gpu-uuid.txt"), ["uuid"])).toEqual([{ uuid }]);
+    expect(parseQueryCsv(fixture("h200-580-query-gpu-compute-cap.txt"), ["compute_cap"])).toEqual([{ compute_cap: "9.0" }]);
+  });
+  it("--query-compute-apps with no processes: the header alone (used_gpu_memory for used_memory) is no rows", async () => {
+    // A header not recognised as one would come back as a row (pid "pid").
+    expect(parseQueryCsv(fixture("h200-580-compute-apps.txt"), ["pid", "process_name", "used_memory"])).toEqual([]);
+    expect(await answering(fixture("h200-580-compute-apps-nounits.txt")).computeApps(0)).toEqual([]);
+  });
+  it("mig -lgip with MIG disabled: the profiles, both lines of each record", () => {
+    const rows = [
+      ["1g.18gb", 19, 7, 16.0, 16, 1, 0, 1, 1, 0],
+      ["1g.18gb+me", 20, 1, 16.0, 16, 1, 0, 1, 1, 1],
+      ["1g.35gb", 15, 4, 32.5, 26, 1, 0, 1, 1, 0],
+      ["2g.35gb", 14, 3, 32.5, 32, 2, 0, 2, 2, 0],
+      ["3g.71gb", 9, 2, 69.75, 60, 3, 0, 3, 3, 0],
+      ["4g.71gb", 5, 1, 69.75, 64, 4, 0, 4, 4, 0],
+      ["7g.141gb", 0, 1, 140.0, 132, 7, 0, 8, 7, 1],
+    ] as const;
+    expect(parseGiProfiles(fixture("h200-580-lgip.txt"))).toEqual(
+      rows.map(([name, profileId, total, memoryGiB, sms, decoders, encoders, copyEngines, jpegDecoders, ofas]) => ({
+        gpuIndex: 0,
+        name,
+        profileId,
+        free: total,
+        total,
+        memoryGiB,
+        p2p: false,
+        sms,
+        decoders,
+        encoders,
+        copyEngines,
+        jpegDecoders,
+        ofas,
+      })),
+    );
+  });
+  it("mig -lgipp with MIG disabled: the placements", () => {
+    expect(parseGiPlacements(fixture("h200-580-lgipp.txt")).map((r) => [r.gpuIndex, r.profileId, r.starts, r.size])).toEqual([
+      [0, 19, [0, 1, 2, 3, 4, 5, 6], 1],
+      [0, 20, [0, 1, 2, 3, 4, 5, 6], 1],
+      [0, 15, [0, 2, 4, 6], 2],
+      [0, 14, [0, 2, 4], 2],
+      [0, 9, [0, 4], 4],
+      [0, 5, [0], 4],
+      [0, 0, [0], 8],
+    ]);
+  });
+  it("mig -lcip with MIG disabled says so and exits 0: no compute-instance profiles, not a failure", async () => {
+    const text = fixture("h200-580-lcip.txt");
+    expect(text).toBe("No MIG-enabled devices found.\n");
+    expect(parseCiProfiles(text)).toEqual([]);
+    expect(await answering(text, 0).ciProfiles(0)).toEqual([]);
   });
 });

@@ -165,7 +165,8 @@ describe("instance listings, -L and -q -x for the reference's mixed H100 layout"
     const { smi } = mixedH100();
     const out = smi("-q", "-x").stdout;
     expect(out.startsWith('<?xml version="1.0" ?>\n<!DOCTYPE nvidia_smi_log SYSTEM "nvsmi_device_v12.dtd">\n<nvidia_smi_log>\n')).toBe(true);
-    expect(out).toContain("        <mig_devices>\n        <mig_device>\n            <index>0</index>\n            <gpu_instance_id>1</gpu_instance_id>\n");
+    // The reference's layout (`<mig_device>` at the indentation of `<mig_devices>`), in the real tool's tabs.
+    expect(out).toContain("\t\t<mig_devices>\n\t\t<mig_device>\n\t\t\t<index>0</index>\n\t\t\t<gpu_instance_id>1</gpu_instance_id>\n");
     const [gpu] = parseQueryXml(out).gpus;
     expect(gpu?.migDevices.map((d) => [d.index, d.gpuInstanceId, d.computeInstanceId, d.multiprocessorCount, d.memory.totalMiB])).toEqual([
       [0, 1, 0, 20, 40448],
@@ -175,9 +176,9 @@ describe("instance listings, -L and -q -x for the reference's mixed H100 layout"
     expect(parseQueryXml(out).driverVersion).toBe("575.57.08");
     expect(parseQueryXml(out).cudaVersion).toBe("12.9");
   });
-  it("-q -x holds None without MIG devices", () => {
+  it("-q -x holds None without MIG devices, on a line of its own as the real tool prints it", () => {
     const out = host("A100-SXM4-40GB").smi("-q", "-x").stdout;
-    expect(out).toContain("        <mig_devices>None</mig_devices>\n");
+    expect(out).toContain("\t\t<mig_devices>\n\t\t\tNone\n\t\t</mig_devices>\n");
     expect(parseQueryXml(out).gpus[0]?.migMode).toEqual({ current: "Disabled", pending: "Disabled" });
   });
   it("old drivers print MIG-GPU-<uuid>/<gi>/<ci> in -L", () => {

@@ -182,6 +182,7 @@ export const MODELS: readonly ModelRow[] = [
     mig: { family: EIGHT_SLOT, profiles: hopper([12, 24, 47, 94], [10.75, 21.62, 46.38, 93.12]) },
   },
   {
+    // Names, ids, counts, memory, SMs and placements as a real H200 lists them (driver 580.159.04): test/gpu/h200-real.test.ts.
     id: "H200-141GB",
     smiNames: ["NVIDIA H200"],
     architecture: "hopper",

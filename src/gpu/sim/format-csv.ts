@@ -56,8 +56,8 @@ const migMode = (gpu: SimGpu, which: "current" | "pending"): Value => (modelOf(g
 const hexMask = (bits: number): string => `0x${bits.toString(16).toUpperCase().padStart(16, "0")}`;
 const GPU_IDLE_REASON = 0x1;
 
-/** The simulated clocks drop to the idle clock only on an idle GPU (NVML's GpuIdle); busy, they run with no reason active. */
-const clockEventReasons = (c: GpuContext): string => hexMask(c.telemetry.smClockMHz === boardOf(modelOf(c.gpu)).idleSmClockMHz ? GPU_IDLE_REASON : 0);
+/** Idle clocks are NVML's GpuIdle; busy, the simulated clocks run with no reason active. */
+const clockEventReasons = (c: GpuContext): string => hexMask(c.telemetry.idleClocks ? GPU_IDLE_REASON : 0);
 const RENAMED_CLOCK_EVENTS = DRIVER_BEHAVIOUR.clockEventReasonsFrom;
 
 const GPU_FIELDS: readonly Field<GpuContext>[] = [
@@ -72,6 +72,7 @@ const GPU_FIELDS: readonly Field<GpuContext>[] = [
   { names: ["vbios_version"], value: (c) => c.gpu.vbios },
   { names: ["persistence_mode"], value: () => "Enabled" },
   { names: ["pstate"], value: () => "P0" },
+  { names: ["compute_mode"], value: () => "Default" },
   { names: ["compute_cap"], value: (c) => boardOf(modelOf(c.gpu)).computeCap },
   { names: ["memory.total"], unit: "MiB", value: (c) => c.telemetry.memoryTotalMiB },
   { names: ["memory.reserved"], unit: "MiB", value: (c) => c.telemetry.memoryReservedMiB },

@@ -1,10 +1,12 @@
 /**
  * `nvidia-smi -q -x`: the elements migbench and the reference show (driver and CUDA versions, per GPU
- * identity, MIG mode, MIG devices, memory, utilization, temperature, power, clocks, processes).
- * As in real output, `<mig_device>` sits at the indentation of `<mig_devices>`, and a GPU without MIG
- * devices holds the text `None`.
+ * identity, MIG mode, MIG devices, clock event reasons, memory, utilization, temperature, power, clocks,
+ * processes), named, nested and ordered as in the real tool's report (test/fixtures/nvidia-smi/
+ * h200-580-q-x.xml), which has many more. As in real output, lines are indented with tabs, `<mig_device>`
+ * sits at the indentation of `<mig_devices>`, and a GPU without MIG devices holds the text `None` on a
+ * line of its own.
  */
-import { boardOf, enginesOf } from "./hardware.js";
+import { boardOf, DRIVER_BEHAVIOUR, driverMajor, enginesOf } from "./hardware.js";
 import { migDevicesOf, modelOf, type MigDeviceView } from "./gpus.js";
 import { migDeviceOverheadMiB, telemetryOf } from "./telemetry.js";
 import type { SimGpu, SimState } from "./state.js";
@@ -16,6 +18,8 @@ interface XmlElement {
   readonly children?: readonly XmlElement[];
   /** Children printed at this element's own indentation (the tool's quirk for mig_devices). */
   readonly flatChildren?: boolean;
+  /** Text printed on a line of its own, one level in (the tool's `<mig_devices>` without devices). */
+  readonly textOnOwnLine?: boolean;
 }
 
 const el = (tag: string, content: string | number | readonly XmlElement[], attrs?: Record<string, string>): XmlElement =>
@@ -23,13 +27,17 @@ const el = (tag: string, content: string | number | readonly XmlElement[], attrs
 
 const escape = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-const INDENT = "    ";
+const INDENT = "\t";
 
 function render(node: XmlElement, depth: number, out: string[]): void {
   const pad = INDENT.repeat(depth);
   const attrs = Object.entries(node.attrs ?? {})
     .map(([k, v]) => ` ${k}="${escape(v)}"`)
     .join("");
+  if (node.textOnOwnLine) {
+    out.push(`${pad}<${node.tag}${attrs}>`, `${pad}${INDENT}${escape(node.text ?? "")}`, `${pad}</${node.tag}>`);
+    return;
+  }
   if (node.children === undefined) {
     out.push(`${pad}<${node.tag}${attrs}>${escape(node.text ?? "")}</${node.tag}>`);
     return;
@@ -76,14 +84,44 @@ function migDeviceElement(gpu: SimGpu, d: MigDeviceView): XmlElement {
   ]);
 }
 
-function gpuElement(gpu: SimGpu, nowMs: number): XmlElement {
+/** NVML's clock event reasons in the report's order; the simulated GPU only ever idles. */
+const CLOCK_EVENT_REASONS = [
+  "gpu_idle",
+  "applications_clocks_setting",
+  "sw_power_cap",
+  "hw_slowdown",
+  "hw_thermal_slowdown",
+  "hw_power_brake_slowdown",
+  "sync_boost",
+  "sw_thermal_slowdown",
+  "display_clocks_setting",
+] as const;
+
+/** `<clocks_event_reasons>`, `<clocks_throttle_reasons>` before the 535 drivers renamed them. */
+function clockEventReasons(major: number, idle: boolean): XmlElement {
+  const renamed = major >= DRIVER_BEHAVIOUR.clockEventReasonsFrom;
+  const reason = renamed ? "clocks_event_reason" : "clocks_throttle_reason";
+  return el(
+    `${reason}s`,
+    CLOCK_EVENT_REASONS.map((r) => el(`${reason}_${r}`, r === "gpu_idle" && idle ? "Active" : "Not Active")),
+  );
+}
+
+/** Power readings: one `power_draw` on older drivers, `average_power_draw` and `instant_power_draw` on v13 reports. */
+const powerDraw = (v13: boolean, watts: string): XmlElement[] =>
+  v13 ? [el("average_power_draw", watts), el("instant_power_draw", watts)] : [el("power_draw", watts)];
+
+function gpuElement(gpu: SimGpu, major: number, nowMs: number): XmlElement {
   const model = modelOf(gpu);
   const board = boardOf(model);
   const t = telemetryOf(gpu, nowMs);
   const devices = migDevicesOf(gpu);
   const migSupported = model.mig !== null;
+  const watts = (w: number): string => `${w.toFixed(2)} W`;
   const migDevices: XmlElement =
-    devices.length === 0 ? el("mig_devices", "None") : { tag: "mig_devices", children: devices.map((d) => migDeviceElement(gpu, d)), flatChildren: true };
+    devices.length === 0
+      ? { tag: "mig_devices", text: "None", textOnOwnLine: true }
+      : { tag: "mig_devices", children: devices.map((d) => migDeviceElement(gpu, d)), flatChildren: true };
   return el(
     "gpu",
     [
@@ -97,15 +135,18 @@ function gpuElement(gpu: SimGpu, nowMs: number): XmlElement {
       el("uuid", gpu.uuid),
       el("minor_number", gpu.index),
       el("vbios_version", gpu.vbios),
-      el("pci", [el("pci_bus", gpu.pciBusId.slice(9, 11)), el("pci_device", "00"), el("pci_domain", gpu.pciBusId.slice(0, 8)), el("pci_bus_id", gpu.pciBusId)]),
+      // `00000000:BB:DD.F`: the report's domain has four digits.
+      el("pci", [el("pci_bus", gpu.pciBusId.slice(9, 11)), el("pci_device", gpu.pciBusId.slice(12, 14)), el("pci_domain", gpu.pciBusId.slice(4, 8)), el("pci_bus_id", gpu.pciBusId)]),
+      clockEventReasons(major, t.idleClocks),
       el("fb_memory_usage", [el("total", mib(t.memoryTotalMiB)), el("reserved", mib(t.memoryReservedMiB)), el("used", mib(t.memoryUsedMiB)), el("free", mib(t.memoryFreeMiB))]),
       el("utilization", [el("gpu_util", na(t.utilizationGpu, "%")), el("memory_util", na(t.utilizationMemory, "%"))]),
       el("temperature", [el("gpu_temp", `${t.temperatureC} C`), el("gpu_temp_tlimit", `${t.temperatureLimitC} C`)]),
       el("gpu_power_readings", [
         el("power_state", "P0"),
-        el("power_draw", `${t.powerDrawW.toFixed(2)} W`),
-        el("current_power_limit", `${t.powerLimitW.toFixed(2)} W`),
-        el("max_power_limit", `${board.powerLimitW.toFixed(2)} W`),
+        ...powerDraw(major >= DRIVER_BEHAVIOUR.xmlV13From, watts(t.powerDrawW)),
+        el("current_power_limit", watts(t.powerLimitW)),
+        el("default_power_limit", watts(board.powerLimitW)),
+        el("max_power_limit", watts(board.powerLimitW)),
       ]),
       el("clocks", [el("graphics_clock", `${t.smClockMHz} MHz`), el("sm_clock", `${t.smClockMHz} MHz`), el("mem_clock", `${t.memClockMHz} MHz`)]),
       el("max_clocks", [el("graphics_clock", `${t.maxSmClockMHz} MHz`), el("sm_clock", `${t.maxSmClockMHz} MHz`), el("mem_clock", `${t.memClockMHz} MHz`)]),
@@ -128,14 +169,16 @@ function gpuElement(gpu: SimGpu, nowMs: number): XmlElement {
 }
 
 export function formatQueryXml(state: SimState, gpus: readonly SimGpu[], nowMs: number): string[] {
+  const major = driverMajor(state.driverVersion);
   const root = el("nvidia_smi_log", [
     el("timestamp", ctime(nowMs)),
     el("driver_version", state.driverVersion),
     el("cuda_version", state.cudaVersion),
     el("attached_gpus", state.gpus.length),
-    ...gpus.map((gpu) => gpuElement(gpu, nowMs)),
+    ...gpus.map((gpu) => gpuElement(gpu, major, nowMs)),
   ]);
-  const out = ['<?xml version="1.0" ?>', '<!DOCTYPE nvidia_smi_log SYSTEM "nvsmi_device_v12.dtd">'];
+  const dtd = major >= DRIVER_BEHAVIOUR.xmlV13From ? "nvsmi_device_v13.dtd" : "nvsmi_device_v12.dtd";
+  const out = ['<?xml version="1.0" ?>', `<!DOCTYPE nvidia_smi_log SYSTEM "${dtd}">`];
   render(root, 0, out);
   return out;
 }

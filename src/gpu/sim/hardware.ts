@@ -1,7 +1,8 @@
 /**
  * Board facts the simulator prints that the MIG catalog does not hold: power, clocks, VBIOS, compute
  * capability, and the media/copy engines of each GPU-instance profile. Plausible figures from public
- * spec sheets and `-lgip` captures; they make outputs realistic, nothing in migbench depends on them.
+ * spec sheets and `-lgip` captures (the H200's from a real board); they make outputs realistic, nothing
+ * in migbench depends on them.
  */
 import type { GpuModel } from "../catalog/index.js";
 
@@ -23,7 +24,8 @@ const BOARDS: Readonly<Record<string, BoardFacts>> = {
   "H100-SXM5-80GB": { powerLimitW: 700, idlePowerW: 72, maxSmClockMHz: 1980, idleSmClockMHz: 345, memClockMHz: 2619, computeCap: "9.0", vbios: "96.00.74.00.0D" },
   "H100-PCIE-80GB": { powerLimitW: 350, idlePowerW: 48, maxSmClockMHz: 1755, idleSmClockMHz: 345, memClockMHz: 1593, computeCap: "9.0", vbios: "96.00.30.00.01" },
   "H100-NVL-94GB": { powerLimitW: 400, idlePowerW: 60, maxSmClockMHz: 1785, idleSmClockMHz: 345, memClockMHz: 2619, computeCap: "9.0", vbios: "96.00.A5.00.01" },
-  "H200-141GB": { powerLimitW: 700, idlePowerW: 78, maxSmClockMHz: 1980, idleSmClockMHz: 345, memClockMHz: 3201, computeCap: "9.0", vbios: "96.00.A4.00.04" },
+  // From a real H200 (driver 580.159.04, test/fixtures/nvidia-smi/h200-580-q-x.xml): idle at 80 W and 345 MHz.
+  "H200-141GB": { powerLimitW: 700, idlePowerW: 80, maxSmClockMHz: 1980, idleSmClockMHz: 345, memClockMHz: 3201, computeCap: "9.0", vbios: "96.00.A5.00.1A" },
   "B200-180GB": { powerLimitW: 1000, idlePowerW: 140, maxSmClockMHz: 1965, idleSmClockMHz: 120, memClockMHz: 3996, computeCap: "10.0", vbios: "97.00.5A.00.02" },
   T4: { powerLimitW: 70, idlePowerW: 9, maxSmClockMHz: 1590, idleSmClockMHz: 300, memClockMHz: 5000, computeCap: "7.5", vbios: "90.04.38.00.03" },
 };
@@ -91,6 +93,12 @@ export const DRIVER_BEHAVIOUR = {
   profilesWithMigOffFrom: 580,
   /** `--query-gpu` knows `clocks_event_reasons.*`, and prints that name for the older `clocks_throttle_reasons.*`. */
   clockEventReasonsFrom: 535,
+  /**
+   * `-q -x` names `nvsmi_device_v13.dtd` and gives `average_power_draw`/`instant_power_draw` instead of
+   * `power_draw`: so on 580 (the H200 capture), not on 575 (the reference's DTD); where between 535 and
+   * 580 the power readings were renamed is not known here, so older drivers keep `power_draw`.
+   */
+  xmlV13From: 580,
 } as const;
 
 export function cudaVersionFor(driverVersion: string): string {

@@ -72,12 +72,15 @@ function changing(ctx: Context, fn: (state: SimState, gpus: SimGpu[]) => Outcome
   });
 }
 
-/** The selected GPUs that can answer a MIG command, or the tool's message when none can. */
-function migGpus(gpus: readonly SimGpu[], fn: (gpus: SimGpu[]) => Outcome, evenWhenDisabled = false): Outcome {
+/**
+ * The selected GPUs that can answer a MIG command, or the tool's message when none can; `disabledExit` is
+ * the exit code of "No MIG-enabled devices found." for this command.
+ */
+function migGpus(gpus: readonly SimGpu[], fn: (gpus: SimGpu[]) => Outcome, evenWhenDisabled = false, disabledExit: number = EXIT.notFound): Outcome {
   const capable = gpus.filter((g) => modelOf(g).mig !== null);
   if (capable.length === 0) return fail(EXIT.notFound, MSG.noMigSupported);
   const usable = evenWhenDisabled ? capable : capable.filter(isMigEnabled);
-  return usable.length === 0 ? fail(EXIT.notFound, MSG.noMigEnabled) : fn(usable);
+  return usable.length === 0 ? fail(disabledExit, MSG.noMigEnabled) : fn(usable);
 }
 
 const csvOutcome = (result: CsvResult): Outcome => (result.ok ? ok(result.lines) : fail(EXIT.invalidArgument, MSG.invalidField(result.invalidField)));
@@ -93,14 +96,24 @@ function queryCsv(ctx: Context, key: string, render: (state: SimState, gpus: Sim
 const profilesWithMigOff = (state: SimState): boolean => driverMajor(state.driverVersion) >= DRIVER_BEHAVIOUR.profilesWithMigOffFrom;
 
 /** GPU instances of each MIG GPU, filtered by `-gi`; the tool's message when there are none. */
-function withInstances(ctx: Context, fn: (selection: { gpu: SimGpu; instances: SimGpu["gpuInstances"] }[]) => Outcome, none: string): Outcome {
+function withInstances(
+  ctx: Context,
+  fn: (selection: { gpu: SimGpu; instances: SimGpu["gpuInstances"] }[]) => Outcome,
+  none: string,
+  disabledExit: number = EXIT.notFound,
+): Outcome {
   const giIds = idList(ctx, "gi");
   if (giIds === null) return invalid();
   return reading(ctx, (_state, gpus) =>
-    migGpus(gpus, (mig) => {
-      const selection = mig.map((gpu) => ({ gpu, instances: gpu.gpuInstances.filter((gi) => !giIds || giIds.includes(gi.id)) }));
-      return selection.some((s) => s.instances.length > 0) ? fn(selection.filter((s) => s.instances.length > 0)) : fail(EXIT.notFound, none);
-    }),
+    migGpus(
+      gpus,
+      (mig) => {
+        const selection = mig.map((gpu) => ({ gpu, instances: gpu.gpuInstances.filter((gi) => !giIds || giIds.includes(gi.id)) }));
+        return selection.some((s) => s.instances.length > 0) ? fn(selection.filter((s) => s.instances.length > 0)) : fail(EXIT.notFound, none);
+      },
+      false,
+      disabledExit,
+    ),
   );
 }
 
@@ -175,7 +188,8 @@ const MIG_COMMANDS: readonly Command[] = [
       );
     },
   },
-  { action: "lcip", allowed: ["id", "gi"], run: (ctx) => withInstances(ctx, (sel) => ok(formatCiProfiles(sel)), MSG.noGpuInstances) },
+  // With MIG off the real -lcip says so and exits 0 (the H200 capture, driver 580: test/fixtures/nvidia-smi/h200-580-lcip.txt).
+  { action: "lcip", allowed: ["id", "gi"], run: (ctx) => withInstances(ctx, (sel) => ok(formatCiProfiles(sel)), MSG.noGpuInstances, EXIT.ok) },
   {
     action: "cgi",
     allowed: ["id", "defaultCi"],

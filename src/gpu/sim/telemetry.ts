@@ -16,6 +16,8 @@ export interface Telemetry {
   readonly powerDrawW: number;
   readonly powerLimitW: number;
   readonly smClockMHz: number;
+  /** Clocks dropped to idle (NVML's GpuIdle clock event reason). */
+  readonly idleClocks: boolean;
   readonly maxSmClockMHz: number;
   readonly memClockMHz: number;
   readonly memoryTotalMiB: number;
@@ -88,6 +90,8 @@ export function telemetryOf(gpu: SimGpu, nowMs: number): Telemetry {
   // Temperature follows load with its own slower wave, so it does not move in lockstep with power.
   const ambient = 28 + (gpu.telemetrySeed % 7);
   const temperatureC = Math.round(ambient + 42 * load + 2 * wave(nowMs, 300, gpu.telemetrySeed >>> 3));
+  // The clocks drop to the idle clock only on an idle GPU; busy, they run near the maximum.
+  const idleClocks = !busy && devices === 0;
   return {
     load,
     utilizationGpu: mig ? undefined : Math.round(load * 100),
@@ -96,7 +100,8 @@ export function telemetryOf(gpu: SimGpu, nowMs: number): Telemetry {
     temperatureLimitC: 87 - temperatureC,
     powerDrawW: Math.round((board.idlePowerW + (board.powerLimitW * 0.92 - board.idlePowerW) * load) * 100) / 100,
     powerLimitW: board.powerLimitW,
-    smClockMHz: busy || devices > 0 ? board.maxSmClockMHz - 15 * Math.round(4 * wave(nowMs, 31, gpu.telemetrySeed)) : board.idleSmClockMHz,
+    smClockMHz: idleClocks ? board.idleSmClockMHz : board.maxSmClockMHz - 15 * Math.round(4 * wave(nowMs, 31, gpu.telemetrySeed)),
+    idleClocks,
     maxSmClockMHz: board.maxSmClockMHz,
     memClockMHz: board.memClockMHz,
     memoryTotalMiB,
