@@ -21,6 +21,7 @@ import {
   summarizeGpuCsv,
 } from "../../src/metrics/telemetry/index.js";
 import { GpuSampler } from "../../src/metrics/telemetry/gpu-sampler.js";
+import { root } from "../cli/helpers.js";
 import { deviceKey, MigMemoryPoller, XmlDocumentSplitter } from "../../src/metrics/telemetry/mig-memory.js";
 
 let dir: string;
@@ -248,6 +249,49 @@ describe("telemetry against the simulated nvidia-smi", () => {
     // The rows handed out name the columns sampled; a refused field has none.
     expect(Object.keys(rows[1]!)).toEqual(["time", "epoch_ms", "gpu", "utilization_gpu_pct", "memory_used_mib", "memory_total_mib", "power_draw_w", "sm_clock_mhz", "mem_clock_mhz", "temperature_c", "clock_event_reasons"]);
     expect(rows[0]).toMatchObject({ epoch_ms: first.getTime(), utilization_gpu_pct: 45, memory_used_mib: 1000, clock_event_reasons: "0x0000000000000004" });
+  });
+
+  it("samples what a real H200 (driver 580) prints, after the driver's own refusal of a field", async () => {
+    const fixture = (name: string): string => path.join(root, "test", "fixtures", "nvidia-smi", name);
+    const real = readFileSync(fixture("h200-580-loop.csv"), "utf8").trim().split("\n");
+    const bin = path.join(dir, "fake-smi-h200");
+    mkdirSync(bin, { recursive: true });
+    // The loop's real lines without their last column, for a driver that refuses the clock event reasons
+    // (under either name) with the real refusal, byte for byte, naming the field asked for.
+    writeFileSync(path.join(bin, "loop.csv"), real.map((line) => line.replace(/, 0x0000000000000001$/, "")).join("\n") + "\n");
+    const smi = path.join(bin, "nvidia-smi");
+    writeFileSync(
+      smi,
+      [
+        "#!/bin/sh",
+        'case "$*" in',
+        "  *clocks_event_reasons.active*) field=clocks_event_reasons.active ;;",
+        "  *clocks_throttle_reasons.active*) field=clocks_throttle_reasons.active ;;",
+        `  *-lms*) cat '${path.join(bin, "loop.csv")}'; exec sleep 600 ;;`,
+        "  *) exit 9 ;;",
+        "esac",
+        `sed "s/no\\.such\\.field/$field/" '${fixture("h200-580-loop-refused.txt")}'`,
+        "exit 2",
+      ].join("\n") + "\n",
+    );
+    chmodSync(smi, 0o755);
+    const file = path.join(dir, "gpu-h200.csv");
+    let all = (): void => undefined;
+    const seen = new Promise<void>((resolve) => (all = resolve));
+    let count = 0;
+    const sampler = new GpuSampler({ index: 0, intervalMs: 200, file, smi: { bin: smi, timeoutMs: 5_000 }, onSample: () => ++count === real.length && all() });
+    await sampler.start();
+    await seen;
+    const result = await sampler.stop();
+    expect(result.samples).toBe(real.length);
+    expect(result.unsupportedFields).toEqual(["clocks_event_reasons.active"]);
+    expect(result.warnings).toEqual([]);
+    const rows = readFileSync(file, "utf8").trim().split("\n");
+    const at = new Date(2026, 10, 26, 1, 10, 52, 356);
+    // The refused field keeps its column, empty.
+    expect(rows[0]).toBe("time,epoch_ms,gpu,utilization_gpu_pct,utilization_memory_pct,memory_used_mib,memory_total_mib,power_draw_w,sm_clock_mhz,mem_clock_mhz,temperature_c,clock_event_reasons");
+    expect(rows[1]).toBe(`${at.toISOString()},${at.getTime()},0,0,0,0,143771,78.74,345,3201,29,`);
+    expect(rows).toHaveLength(real.length + 1);
   });
 
   it("reads per-device memory from a tool that exits after each document: warns, starts it again, keeps reading", async () => {
