@@ -17,9 +17,9 @@ import type { RunManifest } from "../results/index.js";
 import type { MetricRole } from "../scenario/schema.js";
 import type { DocPath } from "../scenario/types.js";
 import { didYouMean } from "../scenario/suggest.js";
-import { buildCharts } from "./charts/index.js";
+import { buildCharts, selectCharts } from "./charts/index.js";
 import { SOURCE_KINDS, loadReportDefinition, type ReportDefinition, type SourceEntry, type SpeedupEntry } from "./definition.js";
-import type { ChartSpec, ReportCase, ReportModel } from "./model.js";
+import type { ReportCase, ReportModel } from "./model.js";
 import { buildCase, type CaseSections } from "./report-case.js";
 import { classifyPath, readSource, type CaseInput, type SourceKind, type SourceOptions } from "./sources.js";
 import { computeSpeedups, type PrintedAggregates, type SpeedupRequest } from "./speedups.js";
@@ -190,10 +190,7 @@ export async function buildReport(input: BuildInput): Promise<ReportModel> {
     notes,
   };
   const wanted = show.charts ?? true;
-  const built = wanted === false ? [] : buildCharts(base);
-  if (!Array.isArray(wanted)) return { ...base, charts: built };
-  // A chart id (`telemetry:<case>`) or the part before its first colon (`telemetry`: all of that kind).
-  const matches = (chart: ChartSpec, id: string): boolean => chart.id === id || chart.id.startsWith(`${id}:`);
-  const missing = wanted.filter((id) => !built.some((c) => matches(c, id))).map((id) => `Chart "${id}" was asked for but has no data in this report.`);
-  return { ...base, notes: [...notes, ...missing], charts: built.filter((c) => wanted.some((id) => matches(c, id))) };
+  if (!Array.isArray(wanted)) return { ...base, charts: wanted ? buildCharts(base) : [] };
+  const { charts, missing } = selectCharts(base, wanted);
+  return { ...base, notes: [...notes, ...missing.map((id) => `Chart "${id}" was asked for but has no data in this report.`)], charts };
 }

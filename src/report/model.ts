@@ -38,7 +38,7 @@ export interface TelemetrySeries {
   /** CSV column: utilization_gpu_pct, memory_used_mib, power_draw_w, ... */
   readonly field: string;
   readonly unit: string;
-  /** Seconds since the first sample, and the reading. */
+  /** Seconds since the run's telemetry began (`telemetry.startedAt`), and the reading. */
   readonly points: readonly (readonly [seconds: number, value: number])[];
 }
 
@@ -97,6 +97,8 @@ export interface ChartSpec {
   readonly title: string;
   /** Which figure of the study it mirrors, or what it adds (for the caption). */
   readonly caption: string;
+  /** The ids of the cases whose data it draws, in the report's order: what `show.charts` selects by `<kind>:<case id>`. */
+  readonly cases: readonly string[];
   readonly spec: Readonly<Record<string, unknown>>;
 }
 

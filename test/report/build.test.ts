@@ -201,6 +201,24 @@ describe("reports over measured runs", () => {
     expect(model.title).toBe("T");
   });
 
+  it("keeps the charts show.charts lists, by kind or by case, and notes each listed chart with no data", async () => {
+    const dir = tempDir("charts");
+    writeRun(path.join(dir, "results"), mig);
+    writeRun(path.join(dir, "results"), serial);
+    const def = parseReportDefinition(
+      "title: T\nsources: [{ results: results }]\nshow: { charts: [instances:serial, latency:mig, latency:serial, telemetry, case-aggregates, instances:mig] }\n",
+      path.join(dir, "r.yaml"),
+    );
+    const model = await buildReport({ definition: def });
+    // Neither run logged latency samples nor telemetry.
+    expect(model.charts.map((c) => [c.id, c.cases])).toEqual([
+      ["case-aggregates", ["mig", "serial"]],
+      ["instances:mig", ["mig"]],
+      ["instances:serial", ["serial"]],
+    ]);
+    expect(model.notes.filter((n) => n.startsWith("Chart "))).toEqual(["latency:mig", "latency:serial", "telemetry"].map((id) => `Chart "${id}" was asked for but has no data in this report.`));
+  });
+
   it("points at the definition's line for a case no source gives and a speedup naming a case not shown", async () => {
     const dir = tempDir("cases");
     writeRun(path.join(dir, "results"), mig);

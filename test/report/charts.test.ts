@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { compile, type TopLevelSpec } from "vega-lite";
-import { buildCharts } from "../../src/report/charts/index.js";
+import { buildCharts, selectCharts } from "../../src/report/charts/index.js";
 import { specText } from "../../src/report/html/charts.js";
 import { chartRenderer, renderChartSvg } from "../../src/report/html/svg.js";
-import type { ChartSpec } from "../../src/report/model.js";
+import type { ChartSpec, ReportCase } from "../../src/report/model.js";
 import { percentile, summarize, tukeyOutliers } from "../../src/stats/index.js";
 import { HOSTILE, hostileModel, seedTable1Model } from "./render-fixtures.js";
 
@@ -21,6 +21,20 @@ function markupProblems(svg: string): string[] {
   const tags = svg.match(/<[^>]*>?/g) ?? [];
   const wellFormed = /^<\/?(svg|g|path|rect|line|text|tspan|title|desc|circle|defs|clipPath)(\s+[\w:-]+="[^"<]*")*\s*\/?>$/;
   return tags.filter((t) => !wellFormed.test(t));
+}
+
+/** A second case like `first`, with other figures: three latency distributions, slower, and a run twice as long. */
+function otherCase(first: ReportCase, id: string, label: string): ReportCase {
+  const d = first.latency[0]!;
+  const slower = (k: number) => ({ ...d, instanceId: `other.${k}`, p50: d.p50 * 2 + k, p99: d.p99 * 2 + k, max: d.max * 2 + k, sample: d.sample.map((v) => v * 2 + k) });
+  return {
+    ...first,
+    id,
+    label,
+    instances: first.instances.map((s) => ({ ...s, values: s.values.map((v) => v * 3), summary: summarize(s.values.map((v) => v * 3)) })),
+    latency: [slower(1), slower(2), slower(3)],
+    telemetry: first.telemetry.map((t) => ({ ...t, points: t.points.map(([x, y]) => [x * 2, y / 2] as const) })),
+  };
 }
 
 /** Every inline data row of a spec, whatever layer or panel holds it. */
@@ -50,25 +64,22 @@ describe("buildCharts", () => {
     expect(aggregates).toEqual(expect.arrayContaining(["5539.02 (Avg)", "224.04 (Total)", "8207.05 (Avg)", "10360.54 (Total)", "47.01 (Avg)"]));
   });
 
-  test("every kind appears where its data is: intervals, published marks, instances, latency, telemetry per case", () => {
+  test("every kind appears where its data is: intervals, published marks, instances per case, one latency and one telemetry chart across cases", () => {
     const charts = buildCharts(withoutCharts(hostileModel()));
-    expect(charts.map((c) => c.id)).toEqual([
-      "speedups",
-      "case-aggregates",
-      "instances:measured-case",
-      "latency:measured-case",
-      "telemetry:measured-case",
-    ]);
+    expect(charts.map((c) => c.id)).toEqual(["speedups", "case-aggregates", "instances:measured-case", "latency", "telemetry"]);
     const speedupRows = dataRows(byId(charts, "speedups").spec);
     expect(speedupRows).toContainEqual(expect.objectContaining({ low: 1.5, high: 2.6 }));
     expect(speedupRows).toContainEqual(expect.objectContaining({ published: 1.9 }));
     const instanceRows = dataRows(byId(charts, "instances:measured-case").spec);
     expect(instanceRows.filter((r) => r.outlier === "outlier").map((r) => r.value)).toEqual([30]);
     expect(instanceRows).toContainEqual(expect.objectContaining({ mean: 15.75 }));
-    const cdf = dataRows(byId(charts, "latency:measured-case").spec).filter((r) => !("percentile" in r));
-    expect(cdf.map((r) => r.fraction)).toEqual([0, 1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6, 1]);
-    // One chart, a panel per field with points (memory_used_mib has none), in the series' order, each with its unit.
-    const telemetry = byId(charts, "telemetry:measured-case");
+    // The baseline case logged no latency samples and no telemetry: the charts across cases draw the measured case only.
+    const latency = byId(charts, "latency");
+    expect(latency.cases).toEqual(["measured-case"]);
+    expect(dataRows(latency.spec)).toEqual([{ case: `case ${HOSTILE}`, slot: 1, instance: `inst-${HOSTILE}`, least: 4.2, p50: 6.1, p90: 7.2, p95: 7.9, p99: 9.4, max: 12.5 }]);
+    // One chart, a panel per field with points (memory_used_mib has none), in the reader's order, each with its unit.
+    const telemetry = byId(charts, "telemetry");
+    expect(telemetry.cases).toEqual(["measured-case"]);
     const telemetryRows = dataRows(telemetry.spec);
     expect([...new Set(telemetryRows.map((r) => r.panel))]).toEqual(["utilization_gpu_pct (%)", "power_draw_w (W)"]);
     expect(telemetryRows.filter((r) => r.panel === "power_draw_w (W)").map((r) => r.value)).toEqual([60, 310, 330, 120]);
@@ -122,6 +133,118 @@ describe("buildCharts", () => {
   });
 });
 
+describe("charts across cases", () => {
+  const model = withoutCharts(hostileModel());
+  const first = model.cases[0]!;
+  const second = otherCase(first, "second-case", "second & <b>bold</b>");
+  const none = model.cases[1]!;
+  const both = { ...model, cases: [first, none, second] };
+  /** The labels of a drawn chart's text, unescaped. */
+  const texts = (svg: string): string[] => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => (m[1] ?? "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&amp;/g, "&"));
+
+  test("one latency chart draws every case's instances on one axis, a band per case in the report's order", async () => {
+    const charts = buildCharts(both).filter((c) => c.id.startsWith("latency"));
+    expect(charts.map((c) => [c.id, c.cases])).toEqual([["latency", ["measured-case", "second-case"]]]);
+    const [latency] = charts as [ChartSpec];
+    const rows = dataRows(latency.spec);
+    // Every distribution of every case, with its percentiles; three instances take slots 1, 3 and 5 of their band, one instance the middle.
+    expect(rows.map((r) => [r.case, r.slot, r.instance, r.p50, r.p99])).toEqual([
+      [first.label, 3, first.latency[0]!.instanceId, 6.1, 9.4],
+      ...second.latency.map((d, k) => [second.label, 2 * k + 1, d.instanceId, d.p50, d.p99]),
+    ]);
+    expect(rows.map((r) => r.least)).toEqual([first, second].flatMap((c) => c.latency.map((d) => d.sample[0])));
+    expect(latency.spec).toMatchObject({ layer: [{ encoding: { y: { field: "case", sort: [first.label, second.label] }, x: { scale: { type: "log" } } } }, {}] });
+    // Drawn as one view: both bands labelled, each percentile of each instance a mark, the labels escaped.
+    const svg = await renderChartSvg(latency.spec);
+    expect(svg.match(/<svg /g)).toHaveLength(1);
+    expect(texts(svg)).toEqual(expect.arrayContaining([first.label, second.label, "p50", "p90", "p95", "p99"]));
+    expect(svg).toContain("second &amp; &lt;b&gt;bold&lt;/b&gt;");
+    expect(markupProblems(svg)).toEqual([]);
+  });
+
+  test("a latency of 0 ms keeps the axis linear, which a log scale could not draw", () => {
+    const zero = { ...first, latency: first.latency.map((d) => ({ ...d, sample: [0, ...d.sample.slice(1)] })) };
+    const latency = byId(buildCharts({ ...model, cases: [zero, second] }), "latency");
+    expect(latency.spec).toMatchObject({ layer: [{ encoding: { x: { title: "latency (ms)", scale: { zero: false } } } }, {}] });
+  });
+
+  test("one telemetry chart: a panel per field, a line per case in the report's order, each on its run's own clock", async () => {
+    const charts = buildCharts(both).filter((c) => c.id.startsWith("telemetry"));
+    expect(charts.map((c) => [c.id, c.cases])).toEqual([["telemetry", ["measured-case", "second-case"]]]);
+    const [telemetry] = charts as [ChartSpec];
+    const power = dataRows(telemetry.spec).filter((r) => r.panel === "power_draw_w (W)");
+    // Seconds since each run's telemetry began, as the model gives them: the runs start together at 0.
+    expect(power).toEqual([
+      ...[[0, 60], [1, 310], [2, 330], [3, 120]].map(([seconds, value]) => ({ panel: "power_draw_w (W)", case: first.label, seconds, value })),
+      ...[[0, 30], [2, 155], [4, 165], [6, 60]].map(([seconds, value]) => ({ panel: "power_draw_w (W)", case: second.label, seconds, value })),
+    ]);
+    expect(telemetry.spec).toMatchObject({ spec: { encoding: { color: { field: "case", scale: { domain: [first.label, second.label], scheme: "tableau10" } } } } });
+    expect(JSON.stringify(telemetry.spec)).not.toContain("strokeDash");
+    const svg = await renderChartSvg(telemetry.spec);
+    expect(svg.match(/<svg /g)).toHaveLength(1);
+    expect(texts(svg)).toEqual(expect.arrayContaining([first.label, second.label, "utilization_gpu_pct (%)", "power_draw_w (W)"]));
+    expect(markupProblems(svg)).toEqual([]);
+  });
+
+  test("telemetry of one case reads alone; a case that sampled two GPUs has a dashed line per GPU", async () => {
+    const one = byId(buildCharts({ ...model, cases: [first] }), "telemetry");
+    const legend = texts(await renderChartSvg(one.spec)).filter((t) => t === first.label);
+    expect(legend).toHaveLength(1);
+    const twoGpus = { ...second, telemetry: [...second.telemetry, ...second.telemetry.map((t) => ({ ...t, gpu: 1 }))] };
+    const dashed = byId(buildCharts({ ...model, cases: [first, twoGpus] }), "telemetry");
+    expect(dashed.spec).toMatchObject({ spec: { encoding: { strokeDash: { field: "gpu" } } } });
+    expect(new Set(dataRows(dashed.spec).filter((r) => r.case === second.label).map((r) => r.gpu))).toEqual(new Set(["GPU 0", "GPU 1"]));
+  });
+
+  test("two cases with one label stay two bands and two lines, told apart by their ids", () => {
+    const twin = { ...second, label: first.label };
+    const charts = buildCharts({ ...model, cases: [first, twin] });
+    for (const id of ["latency", "telemetry"]) {
+      expect(new Set(dataRows(byId(charts, id).spec).map((r) => r.case)), id).toEqual(new Set([`${first.label} (measured-case)`, `${first.label} (second-case)`]));
+    }
+  });
+});
+
+describe("choosing charts (show.charts)", () => {
+  const model = withoutCharts(hostileModel());
+  const [first, none] = model.cases as [ReportCase, ReportCase];
+  const second = otherCase(first, "second-case", "second");
+  const third = otherCase(first, "third-case", "third");
+  const cases = { ...model, cases: [first, none, second, third] };
+  const chosen = (wanted: string[]) => {
+    const { charts, missing } = selectCharts(cases, wanted);
+    return { charts: charts.map((c) => [c.id, c.cases]), missing };
+  };
+
+  test("`<kind>:<case>` ids choose the cases within the one chart across cases, in the report's order", () => {
+    expect(chosen(["latency:third-case", "latency:measured-case"])).toEqual({ charts: [["latency", ["measured-case", "third-case"]]], missing: [] });
+    expect(chosen(["telemetry:second-case"])).toEqual({ charts: [["telemetry", ["second-case"]]], missing: [] });
+    const rows = dataRows(selectCharts(cases, ["latency:second-case"]).charts[0]!.spec);
+    expect(new Set(rows.map((r) => r.case))).toEqual(new Set(["second"]));
+    // Per-instance charts stay one per case.
+    expect(chosen(["instances:second-case", "instances:measured-case"]).charts.map(([id]) => id)).toEqual(["instances:measured-case", "instances:second-case"]);
+  });
+
+  test("a kind keeps all its cases, whatever case ids are listed beside it; charts come in display order", () => {
+    expect(chosen(["telemetry", "latency:second-case", "latency", "speedups"])).toEqual({
+      charts: [
+        ["speedups", ["measured-case", "baseline-case"]],
+        ["latency", ["measured-case", "second-case", "third-case"]],
+        ["telemetry", ["measured-case", "second-case", "third-case"]],
+      ],
+      missing: [],
+    });
+  });
+
+  test("a listed chart that draws nothing is named: a case without the data, an unknown case or kind, a case on a report-wide kind", () => {
+    expect(chosen(["latency:baseline-case", "latency:second-case", "telemetry:nope", "speedups:measured-case", "nonsense", "instances:baseline-case"])).toEqual({
+      charts: [["latency", ["second-case"]]],
+      missing: ["latency:baseline-case", "telemetry:nope", "speedups:measured-case", "nonsense", "instances:baseline-case"],
+    });
+    expect(selectCharts({ ...model, cases: [none] }, ["latency", "telemetry"])).toEqual({ charts: [], missing: ["latency", "telemetry"] });
+  });
+});
+
 describe("rendering to SVG", () => {
   afterEach(() => vi.restoreAllMocks());
 
@@ -150,32 +273,27 @@ describe("rendering to SVG", () => {
       expect(svg.match(/<\/svg>/g), chart.id).toHaveLength(1);
       expect(svg.endsWith("</svg>")).toBe(true);
     }
-    // ...and the SVG shows them as escaped text.
-    const instances = await renderChartSvg(byId(hostileModel().charts, "instances:measured-case").spec);
-    expect(instances).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
-    expect(instances).toContain("&amp; &lt;/svg&gt;");
+    // ...and the SVG shows them as escaped text: instance names, and the case labels of the charts across cases.
+    for (const id of ["instances:measured-case", "latency", "telemetry"]) {
+      const svg = await renderChartSvg(byId(hostileModel().charts, id).spec);
+      expect(svg, id).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+      expect(svg, id).toContain("&amp; &lt;/svg&gt;");
+    }
     expect(fetch).not.toHaveBeenCalled();
   });
 
   test("a report's renderer, which compiles each shape of chart once, draws every chart as a fresh one does", async () => {
     const model = withoutCharts(hostileModel());
     const first = model.cases[0]!;
-    // A second case with the same shapes of chart and other data.
-    const second: typeof first = {
-      ...first,
-      id: "second-case",
-      instances: first.instances.map((s) => ({ ...s, values: s.values.map((v) => v * 3), summary: summarize(s.values.map((v) => v * 3)) })),
-      latency: first.latency.map((d) => ({ ...d, sample: d.sample.map((v) => v + 40) })),
-      telemetry: first.telemetry.map((t) => ({ ...t, points: t.points.map(([x, y]) => [x * 10, y / 2] as const) })),
-    };
+    // A second case with the same shape of per-instance chart and other data.
+    const second = otherCase(first, "second-case", "second");
     const charts = [...buildCharts({ ...model, cases: [first, second] }), ...seedTable1Model().charts];
     const render = chartRenderer();
     const shared = await Promise.all(charts.map((c) => render(c.spec)));
     for (const [i, chart] of charts.entries()) expect(shared[i], chart.id).toBe(await renderChartSvg(chart.spec));
-    for (const kind of ["instances", "latency", "telemetry"]) {
-      const [a, b] = [first, second].map((c) => shared[charts.findIndex((chart) => chart.id === `${kind}:${c.id}`)]);
-      expect(a, kind).not.toBe(b);
-    }
+    const [a, b] = [first, second].map((c) => shared[charts.findIndex((chart) => chart.id === `instances:${c.id}`)]);
+    expect(a).toBeDefined();
+    expect(a).not.toBe(b);
   });
 
   test("a chart that fails does not spoil the renderer's next charts", async () => {

@@ -10,11 +10,13 @@ import { metricTitle, topLevel, type ChartInput, type Spec } from "./common.js";
 
 export function aggregateCharts(model: ChartInput): ChartSpec[] {
   const panels: Spec[] = [];
+  const drawn = new Set<string>();
   for (const { role } of ROW_SPECS) {
     const rows = model.cases.flatMap((c) => {
       const row = c.table.rows.find((r) => r.role === role);
       if (!row?.aggregate) return [];
       const { mean, stddev, kind } = row.aggregate;
+      drawn.add(c.id);
       return [
         {
           case: c.label,
@@ -49,6 +51,7 @@ export function aggregateCharts(model: ChartInput): ChartSpec[] {
       caption:
         "Like the study's Figure 8: each case's aggregate by the study's rule (parallel: time averaged, throughput summed; " +
         "serial: time summed, throughput averaged). Error bars, where present: ± 1 standard deviation over repetitions.",
+      cases: model.cases.filter((c) => drawn.has(c.id)).map((c) => c.id),
       spec: topLevel(panels.length === 1 ? (panels[0] as Spec) : { vconcat: panels }),
     },
   ];

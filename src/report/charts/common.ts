@@ -22,6 +22,16 @@ export function caseLabeller(model: ChartInput): (id: string) => string {
   return (id) => labels.get(id) ?? id;
 }
 
+/**
+ * Each case's name in charts that draw several cases on one axis or in one legend: its label, with its id
+ * added where two cases share a label (two runs of one scenario), as vega would merge them into one.
+ */
+export function caseNames(cases: ChartInput["cases"]): Map<string, string> {
+  const count = new Map<string, number>();
+  for (const c of cases) count.set(c.label, (count.get(c.label) ?? 0) + 1);
+  return new Map(cases.map((c) => [c.id, (count.get(c.label) ?? 0) > 1 ? `${c.label} (${c.id})` : c.label]));
+}
+
 /** The axis title for a metric: its name and its unit, or the units when cases disagree. */
 export function metricTitle(role: MetricRole, units: readonly string[]): string {
   const distinct = [...new Set(units)];

@@ -109,6 +109,7 @@ function instanceChart(c: ReportCase): ChartSpec | null {
     id: `instances:${c.id}`,
     title: `Per instance: ${c.label}`,
     caption: boxes ? BOX_CAPTION : DOTS_CAPTION,
+    cases: [c.id],
     spec: topLevel(panels.length === 1 ? (panels[0] as Spec) : { vconcat: panels }),
   };
 }

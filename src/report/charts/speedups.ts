@@ -66,6 +66,7 @@ export function speedupCharts(model: ChartInput): ChartSpec[] {
         "Like the study's Figure 7: the candidate's speedup against each case, recomputed from per-instance values (> 1: better)." +
         (withInterval.length > 0 ? " Error bars: 95% interval over repetitions." : "") +
         (withPublished.length > 0 ? " Diamonds: the published figure, where it differs." : ""),
+      cases: model.cases.filter((c) => model.speedups.some((s) => s.candidate === c.id || s.baseline === c.id)).map((c) => c.id),
       spec: topLevel({ width: 460, data: { values: rows }, layer: layers }),
     },
   ];
