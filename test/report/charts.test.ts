@@ -196,6 +196,12 @@ describe("charts across cases", () => {
     expect(new Set(dataRows(dashed.spec).filter((r) => r.case === second.label).map((r) => r.gpu))).toEqual(new Set(["GPU 0", "GPU 1"]));
   });
 
+  test("a long case name is drawn whole, in the legend and on the axis, not cut at half its room", async () => {
+    const long = { ...first, label: "No MIG: 7 BERT-base fine-tunes (built-in bert-finetune) at once on the full GPU" };
+    const charts = buildCharts({ ...model, cases: [long, second] });
+    for (const id of ["telemetry", "latency"]) expect(texts(await renderChartSvg(byId(charts, id).spec))).toContain(long.label);
+  });
+
   test("two cases with one label stay two bands and two lines, told apart by their ids", () => {
     const twin = { ...second, label: first.label };
     const charts = buildCharts({ ...model, cases: [first, twin] });

@@ -9,6 +9,10 @@
  */
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
+import { textWidth, type TextItem } from "./text-width.js";
+
+// Vega's layout and label truncation measure text through this hook; with no canvas it would estimate.
+(vega as unknown as { textMetrics: { width: (item: TextItem, text: unknown) => number } }).textMetrics.width = textWidth;
 
 /** A loader that answers every request with a refusal, and remembers what was asked. */
 function offlineLoader(refused: string[]): vega.Loader {
