@@ -27,10 +27,11 @@ say() { echo "start-dockerd: $*" >&2; }
 # `timeout`: a client can hang on the socket of an engine that is still loading.
 answers() { DOCKER_HOST="$host" timeout 10 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
-# A live process, not a zombie: a killed engine may stay <defunct> where PID 1 reaps nothing, and
-# `kill -0` succeeds on zombies.
+# A live dockerd, not a zombie: a killed engine may stay <defunct> where PID 1 reaps nothing, and
+# `kill -0` succeeds on zombies. Nor another program: a stale pid file's PID may have been reused.
 alive() {
   local state
+  [ "$(cat "/proc/$1/comm" 2>/dev/null)" = dockerd ] || return 1
   state="$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" || return 1
   [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
 }
