@@ -55,9 +55,9 @@ describe("a simulated bench run's directory", () => {
     expect(manifest.host?.kernelVersion).toEqual(expect.any(String));
     expect(manifest.host?.release).toEqual(expect.any(String));
     expect(manifest.gpu).toMatchObject({ vbiosVersion: "92.00.45.00.03", persistenceMode: "Enabled", powerLimitW: 400, computeCap: "8.0", driverVersion: expect.any(String), cudaVersion: expect.any(String) });
-    expect(manifest.gpu.clocks).toMatchObject({ maxSmMHz: 1410, locked: null });
-    // The simulator's report has no ECC or application clocks: absent, not guessed.
-    expect(manifest.gpu.eccMode).toBeUndefined();
+    // The simulator's application clocks are their defaults: not pinned.
+    expect(manifest.gpu.clocks).toMatchObject({ maxSmMHz: 1410, applicationsGraphicsMHz: 1410, defaultApplicationsGraphicsMHz: 1410, locked: false });
+    expect(manifest.gpu.eccMode).toBe("Enabled");
     expect(manifest.images).toEqual([]);
   });
 

@@ -1,6 +1,75 @@
-/** Board facts from a `-q -x` report, in both the newer and the older element names. */
+/**
+ * Board facts: from one `--query-gpu` and `nvidia-smi --version` (the real H200's answers), and from a
+ * `-q -x` report in both the newer and the older element names, for drivers whose `--version` has no CUDA line.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { clocksLocked, factsFromXml } from "../../src/runner/gpu-facts.js";
+import type { ExecOptions, ExecResult } from "../../src/gpu/nvidia-smi/exec.js";
+import { clocksLocked, factsFromQuery, factsFromXml, readGpuFacts } from "../../src/runner/gpu-facts.js";
+import { root } from "../cli/helpers.js";
+
+const fixture = (name: string): string => readFileSync(path.join(root, "test", "fixtures", "nvidia-smi", name), "utf8");
+
+/** A query's CSV with its header as a record keyed by field name (units dropped), as `queryGpuTolerant` keys it. */
+function csvRecord(csv: string): Record<string, string> {
+  const [header = "", row = ""] = csv.trim().split("\n");
+  const values = row.split(", ");
+  return Object.fromEntries(header.split(", ").map((name, k) => [name.replace(/ \[.*\]$/, ""), values[k] ?? ""]));
+}
+
+const REAL_VERSION = "NVIDIA-SMI version  : 580.159.04\nNVML version        : 580.159\nDRIVER version      : 580.159.04\nCUDA Version        : 13.0\n";
+
+/** A fake nvidia-smi: answers by the first argument (the query by its prefix), and records the calls. */
+function fakeTool(answers: Record<string, Partial<ExecResult>>): { exec: (args: readonly string[], options: ExecOptions) => Promise<ExecResult>; calls: string[] } {
+  const calls: string[] = [];
+  const exec = (args: readonly string[]): Promise<ExecResult> => {
+    const key = args[0]?.startsWith("--query-gpu=") ? "--query-gpu" : (args[0] ?? "");
+    calls.push(key);
+    return Promise.resolve({ command: ["nvidia-smi", ...args], stdout: "", stderr: "", exitCode: 0, ...answers[key] });
+  };
+  return { exec, calls };
+}
+
+/** The real query's values in the order the facts query asks for them. */
+function realQueryAnswer(): string {
+  const record = csvRecord(fixture("h200-580-query-facts.txt"));
+  return `${(["pci.bus_id", "vbios_version", "ecc.mode.current", "persistence_mode", "driver_version", "compute_cap", "power.limit", "enforced.power.limit", "power.default_limit", "clocks.max.sm", "clocks.max.memory", "clocks.applications.graphics", "clocks.applications.memory", "clocks.default_applications.graphics", "clocks.default_applications.memory", "clocks_event_reasons.applications_clocks_setting"] as const).map((f) => record[f]).join(", ")}\n`;
+}
+
+const options: ExecOptions = { bin: "nvidia-smi", timeoutMs: 5_000 };
+
+describe("GPU facts from one query and --version", () => {
+  it("reads from the real H200's facts query what its -q -x report gives", () => {
+    const { name: _name, uuid: _uuid, cudaVersion: _cuda, ...reported } = factsFromXml(fixture("h200-580-q-x.xml"));
+    expect(factsFromQuery(csvRecord(fixture("h200-580-query-facts.txt")))).toEqual({ ...reported, computeCap: "9.0" });
+  });
+
+  it("asks the query and --version at once, and nothing else, when --version names the CUDA version", async () => {
+    const tool = fakeTool({ "--query-gpu": { stdout: realQueryAnswer() }, "--version": { stdout: REAL_VERSION } });
+    const facts = await readGpuFacts(0, options, tool.exec);
+    expect(tool.calls.sort()).toEqual(["--query-gpu", "--version"]);
+    expect(facts).toMatchObject({ cudaVersion: "13.0", driverVersion: "580.159.04", computeCap: "9.0", vbiosVersion: "96.00.A5.00.1A", powerLimitW: 700, clocks: { locked: false, maxSmMHz: 1980 } });
+    expect(facts.unsupportedFields).toBeUndefined();
+  });
+
+  it("reads the -q -x report afterwards when --version has no CUDA line, and fills what the query lacked", async () => {
+    const older = REAL_VERSION.replace(/CUDA Version.*\n/, "");
+    const tool = fakeTool({ "--query-gpu": { stdout: realQueryAnswer().replace("Enabled, Enabled", "[N/A], Enabled") }, "--version": { stdout: older }, "-q": { stdout: fixture("h200-580-q-x.xml") } });
+    const facts = await readGpuFacts(0, options, tool.exec);
+    expect(tool.calls.sort()).toEqual(["--query-gpu", "--version", "-q"]);
+    expect(facts).toMatchObject({ cudaVersion: "13.0", eccMode: "Enabled", vbiosVersion: "96.00.A5.00.1A", clocks: { locked: false, maxSmMHz: 1980 } });
+    expect(facts).not.toHaveProperty("name");
+  });
+
+  it("takes every fact from the report when the query fails, and fails only when the report does too", async () => {
+    const failing = { exitCode: 9, stdout: "Unable to determine the device handle for GPU 0: Unknown Error" };
+    const tool = fakeTool({ "--query-gpu": failing, "--version": failing, "-q": { stdout: fixture("h200-580-q-x.xml") } });
+    expect(await readGpuFacts(0, options, tool.exec)).toMatchObject({ cudaVersion: "13.0", driverVersion: "580.159.04", powerLimitW: 700, clocks: { maxSmMHz: 1980 } });
+    const broken = fakeTool({ "--query-gpu": failing, "--version": failing, "-q": failing });
+    await expect(readGpuFacts(0, options, broken.exec)).rejects.toThrow(/Unknown Error/);
+  });
+});
 
 const report = (gpu: string): string => `<?xml version="1.0" ?>
 <!DOCTYPE nvidia_smi_log SYSTEM "nvsmi_device_v12.dtd">

@@ -82,7 +82,7 @@ describe("a whole 7 x 1g run", () => {
     expect(rounds.map((round) => [...round].sort())).toEqual(
       [
         ["--query-gpu"], // find the GPU (before the lock)
-        ["--query-compute-apps", "-q", "--query-gpu"], // under the lock: the processes and the board facts (report, compute capability)
+        ["--query-compute-apps", "--query-gpu", "--version"], // under the lock: the processes, the board facts and the CUDA version
         ["-mig"],
         ["-cgi"],
         ["-L", "-q", "-lgi", "-lci"], // read-back with the MIG devices

@@ -83,15 +83,29 @@ const GPU_FIELDS: readonly Field<GpuContext>[] = [
   { names: ["temperature.gpu"], value: (c) => c.telemetry.temperatureC },
   { names: ["power.draw"], unit: "W", decimals: 2, value: (c) => c.telemetry.powerDrawW },
   { names: ["power.limit"], unit: "W", decimals: 2, value: (c) => c.telemetry.powerLimitW },
+  { names: ["enforced.power.limit"], unit: "W", decimals: 2, value: (c) => c.telemetry.powerLimitW },
+  { names: ["power.default_limit"], unit: "W", decimals: 2, value: (c) => c.telemetry.powerLimitW },
+  { names: ["ecc.mode.current"], value: () => "Enabled" },
   { names: ["clocks.current.sm", "clocks.sm"], unit: "MHz", value: (c) => c.telemetry.smClockMHz },
   { names: ["clocks.current.graphics", "clocks.gr"], unit: "MHz", value: (c) => c.telemetry.smClockMHz },
   { names: ["clocks.current.memory", "clocks.mem"], unit: "MHz", value: (c) => c.telemetry.memClockMHz },
   { names: ["clocks.max.sm"], unit: "MHz", value: (c) => c.telemetry.maxSmClockMHz },
   { names: ["clocks.max.memory", "clocks.max.mem"], unit: "MHz", value: (c) => c.telemetry.memClockMHz },
+  // Application clocks at their defaults (the maxima, as on the H200 capture): never pinned here.
+  { names: ["clocks.applications.graphics", "clocks.applications.gr"], unit: "MHz", value: (c) => c.telemetry.maxSmClockMHz },
+  { names: ["clocks.applications.memory", "clocks.applications.mem"], unit: "MHz", value: (c) => c.telemetry.memClockMHz },
+  { names: ["clocks.default_applications.graphics", "clocks.default_applications.gr"], unit: "MHz", value: (c) => c.telemetry.maxSmClockMHz },
+  { names: ["clocks.default_applications.memory", "clocks.default_applications.mem"], unit: "MHz", value: (c) => c.telemetry.memClockMHz },
   { names: ["mig.mode.current"], value: (c) => migMode(c.gpu, "current") },
   { names: ["mig.mode.pending"], value: (c) => migMode(c.gpu, "pending") },
   { names: ["clocks_event_reasons.active", "clocks_throttle_reasons.active"], drivers: { from: RENAMED_CLOCK_EVENTS }, value: clockEventReasons },
   { names: ["clocks_throttle_reasons.active"], drivers: { before: RENAMED_CLOCK_EVENTS }, value: clockEventReasons },
+  {
+    names: ["clocks_event_reasons.applications_clocks_setting", "clocks_throttle_reasons.applications_clocks_setting"],
+    drivers: { from: RENAMED_CLOCK_EVENTS },
+    value: () => "Not Active",
+  },
+  { names: ["clocks_throttle_reasons.applications_clocks_setting"], drivers: { before: RENAMED_CLOCK_EVENTS }, value: () => "Not Active" },
 ];
 
 interface AppContext {
