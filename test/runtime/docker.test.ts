@@ -121,6 +121,15 @@ describe.skipIf(!docker.ok)("docker runtime (real engine)", () => {
     expect(skew.startSkewMs).not.toBeNull();
   });
 
+  it("leaves no timer of its own running once a group has ended (one held `bench run` open 5 s after the last container)", async () => {
+    const timers = (): number => process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length;
+    const rt = runtime();
+    const before = timers();
+    const outcomes = await rt.runGroup([spec(["/bin/sh", "-c", "echo one"]), spec(["/bin/sh", "-c", "echo two"])]);
+    expect(outcomes.map((o) => o.status)).toEqual(["ok", "ok"]);
+    expect(timers()).toBeLessThanOrEqual(before);
+  });
+
   it("asks the engine for exactly the device with gpuAccess nvidia; without the NVIDIA runtime the start fails clearly", async () => {
     const rt = runtime("nvidia");
     const s = spec(["true"]);

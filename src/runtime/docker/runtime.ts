@@ -11,7 +11,7 @@ import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Readable } from "node:stream";
 import { EnvironmentError } from "../../errors.js";
-import { after, clearTimers, errorText, findGroupProblems, harnessVerdict, iso, pipeToLog, reportState, sleep, type Verdict } from "../common.js";
+import { after, clearTimers, errorText, findGroupProblems, harnessVerdict, iso, pipeToLog, reportState, type Verdict } from "../common.js";
 import { LogWriter } from "../log-writer.js";
 import type { ContainerEngineRecord, GpuAccess, GroupHooks, ImageRecord, InstanceOutcome, LaunchSpec, Runtime } from "../types.js";
 import { containerConfig } from "./container-config.js";
@@ -385,7 +385,9 @@ class DockerRuntime implements Runtime {
     // A container that never ran keeps its connection open until it is removed.
     if (!inst.exited) await this.removeContainer(inst);
     if (inst.raw) {
-      const drained = await Promise.race([inst.streamsDone.then(() => true), sleep(STREAM_DRAIN_MS).then(() => false)]);
+      // The instance's timer, cleared below: a bare sleep would hold the process open for the whole wait.
+      const gaveUp = new Promise<false>((resolve) => after(inst.timers, STREAM_DRAIN_MS, () => resolve(false)));
+      const drained = await Promise.race([inst.streamsDone.then(() => true), gaveUp]);
       if (!drained) {
         inst.notes.push(`the output connection did not close ${STREAM_DRAIN_MS / 1000} s after the container ended; the log may miss its last lines`);
         inst.raw.destroy();
