@@ -6,8 +6,8 @@
 //   node bench/run.js [--quick] [--only NAME,...] [--json FILE] [--gpu sim|real]
 //
 // --quick: smaller inputs and fewer repetitions (about a minute or two); full sizes by default.
-// --gpu real: `process` and `telemetry` use the nvidia-smi on PATH and its GPU 0 as found (MIG mode
-// unchanged: the seven copies share the whole GPU); the simulated A100 by default.
+// --gpu real: `process` and `telemetry` use the nvidia-smi on PATH and its GPU 0 as found, whose MIG mode
+// must be off (it is never changed: the seven copies share the whole GPU); the simulated A100 by default.
 // Names: cli-start, log-parse, telemetry, start-skew, process, docker, report-build.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,14 +41,24 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
-/** GPU 0's name as the nvidia-smi on PATH gives it; exits 2 when none answers. */
+/**
+ * GPU 0's name as the nvidia-smi on PATH gives it. Exits 2 when none answers, or when MIG is on or
+ * pending: the benchmark's runs use the whole GPU, and would have to turn MIG off to do so.
+ */
 function realGpuName() {
+  let answer;
   try {
-    return execFileSync("nvidia-smi", ["-i", "0", "--query-gpu=name", "--format=csv,noheader"], { encoding: "utf8", timeout: 30_000 }).trim();
+    answer = execFileSync("nvidia-smi", ["-i", "0", "--query-gpu=name,mig.mode.current,mig.mode.pending", "--format=csv,noheader"], { encoding: "utf8", timeout: 30_000 });
   } catch (error) {
     console.error(`bench/run.js: --gpu real, but nvidia-smi does not answer: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
     process.exit(2);
   }
+  const [name, ...modes] = answer.trim().split(/,\s*/);
+  if (modes.some((mode) => mode !== "Disabled" && mode !== "[N/A]")) {
+    console.error(`bench/run.js: --gpu real uses GPU 0 whole and never changes its MIG mode, but it has MIG on or pending (current, pending: ${modes.join(", ")})`);
+    process.exit(2);
+  }
+  return name;
 }
 
 if (values.gpu !== "sim" && values.gpu !== "real") {
