@@ -12,47 +12,61 @@ import { NvidiaSmiError } from "../gpu/nvidia-smi/errors.js";
 import { queryGpuTolerant, type FieldChoice } from "../gpu/nvidia-smi/query-fields.js";
 import { together } from "../gpu/nvidia-smi/together.js";
 import { present, toNumber } from "../gpu/nvidia-smi/values.js";
-import { find, readXml, textAt, type XmlNode } from "../gpu/nvidia-smi/xml.js";
+import { find, readXml, textAt } from "../gpu/nvidia-smi/xml.js";
 import type { GpuRecord } from "../results/index.js";
 
 type Facts = Omit<GpuRecord, "model" | "index" | "migModeBefore" | "migModeDuring">;
 type Clocks = NonNullable<GpuRecord["clocks"]>;
-type TextFact = "name" | "uuid" | "pciBusId" | "vbiosVersion" | "eccMode" | "persistenceMode";
+type TextFact = "name" | "uuid" | "pciBusId" | "vbiosVersion" | "eccMode" | "persistenceMode" | "computeCap";
 type WattFact = "powerLimitW" | "enforcedPowerLimitW" | "defaultPowerLimitW";
 type ClockFact = Exclude<keyof Clocks, "locked" | "lockedReason">;
 
-/** Element paths under `<gpu>`, newest name first: drivers renamed power_readings and the throttle reasons. */
-const TEXT_FACTS: readonly (readonly [TextFact, readonly (readonly string[])[]])[] = [
-  ["name", [["product_name"]]],
-  ["uuid", [["uuid"]]],
-  ["pciBusId", [["pci", "pci_bus_id"]]],
-  ["vbiosVersion", [["vbios_version"]]],
-  ["eccMode", [["ecc_mode", "current_ecc"]]],
-  ["persistenceMode", [["persistence_mode"]]],
+/**
+ * Where each fact is in either answer, newest name first: its element paths under `<gpu>` in the report
+ * (drivers renamed power_readings and the throttle reasons), and its query field. A fact one answer lacks
+ * has no entry for it (the report has no compute capability; the query has no product name or UUID).
+ */
+interface Source {
+  readonly xml?: readonly (readonly string[])[];
+  readonly query?: FieldChoice;
+}
+
+const TEXT_FACTS: readonly (readonly [TextFact, Source])[] = [
+  ["name", { xml: [["product_name"]] }],
+  ["uuid", { xml: [["uuid"]] }],
+  ["pciBusId", { xml: [["pci", "pci_bus_id"]], query: ["pci.bus_id"] }],
+  ["vbiosVersion", { xml: [["vbios_version"]], query: ["vbios_version"] }],
+  ["eccMode", { xml: [["ecc_mode", "current_ecc"]], query: ["ecc.mode.current"] }],
+  ["persistenceMode", { xml: [["persistence_mode"]], query: ["persistence_mode"] }],
+  ["computeCap", { query: ["compute_cap"] }],
 ];
 
-const WATT_FACTS: readonly (readonly [WattFact, readonly (readonly string[])[]])[] = [
-  ["powerLimitW", [["gpu_power_readings", "current_power_limit"], ["power_readings", "power_limit"]]],
-  ["enforcedPowerLimitW", [["power_readings", "enforced_power_limit"], ["gpu_power_readings", "current_power_limit"]]],
-  ["defaultPowerLimitW", [["gpu_power_readings", "default_power_limit"], ["power_readings", "default_power_limit"]]],
+const WATT_FACTS: readonly (readonly [WattFact, Source])[] = [
+  ["powerLimitW", { xml: [["gpu_power_readings", "current_power_limit"], ["power_readings", "power_limit"]], query: ["power.limit"] }],
+  ["enforcedPowerLimitW", { xml: [["power_readings", "enforced_power_limit"], ["gpu_power_readings", "current_power_limit"]], query: ["enforced.power.limit"] }],
+  ["defaultPowerLimitW", { xml: [["gpu_power_readings", "default_power_limit"], ["power_readings", "default_power_limit"]], query: ["power.default_limit"] }],
 ];
 
-const CLOCK_FACTS: readonly (readonly [ClockFact, readonly (readonly string[])[]])[] = [
-  ["maxSmMHz", [["max_clocks", "sm_clock"]]],
-  ["maxMemoryMHz", [["max_clocks", "mem_clock"]]],
-  ["applicationsGraphicsMHz", [["applications_clocks", "graphics_clock"]]],
-  ["applicationsMemoryMHz", [["applications_clocks", "mem_clock"]]],
-  ["defaultApplicationsGraphicsMHz", [["default_applications_clocks", "graphics_clock"]]],
-  ["defaultApplicationsMemoryMHz", [["default_applications_clocks", "mem_clock"]]],
+const CLOCK_FACTS: readonly (readonly [ClockFact, Source])[] = [
+  ["maxSmMHz", { xml: [["max_clocks", "sm_clock"]], query: ["clocks.max.sm"] }],
+  ["maxMemoryMHz", { xml: [["max_clocks", "mem_clock"]], query: ["clocks.max.memory"] }],
+  ["applicationsGraphicsMHz", { xml: [["applications_clocks", "graphics_clock"]], query: ["clocks.applications.graphics"] }],
+  ["applicationsMemoryMHz", { xml: [["applications_clocks", "mem_clock"]], query: ["clocks.applications.memory"] }],
+  ["defaultApplicationsGraphicsMHz", { xml: [["default_applications_clocks", "graphics_clock"]], query: ["clocks.default_applications.graphics"] }],
+  ["defaultApplicationsMemoryMHz", { xml: [["default_applications_clocks", "mem_clock"]], query: ["clocks.default_applications.memory"] }],
 ];
 
 /** Whether application (or locked) clocks hold the GPU: the "applications clocks setting" clock event. */
-const CLOCKS_SETTING_EVENT = [
-  ["clocks_event_reasons", "clocks_event_reason_applications_clocks_setting"],
-  ["clocks_throttle_reasons", "clocks_throttle_reason_applications_clocks_setting"],
-] as const;
+const CLOCKS_SETTING_EVENT: Source = {
+  xml: [
+    ["clocks_event_reasons", "clocks_event_reason_applications_clocks_setting"],
+    ["clocks_throttle_reasons", "clocks_throttle_reason_applications_clocks_setting"],
+  ],
+  query: ["clocks_event_reasons.applications_clocks_setting", "clocks_throttle_reasons.applications_clocks_setting"],
+};
 
-const first = (gpu: XmlNode, paths: readonly (readonly string[])[]): string | undefined => paths.map((p) => present(textAt(gpu, ...p))).find((v) => v !== undefined);
+/** The driver version, which the report gives once for all GPUs, outside `<gpu>`. */
+const DRIVER_VERSION_FIELD: FieldChoice = ["driver_version"];
 
 /** Whether clocks were pinned, and the evidence; null when the driver gave none. */
 export function clocksLocked(clocks: Clocks, settingEvent: string | undefined): Pick<Clocks, "locked" | "lockedReason"> {
@@ -63,79 +77,50 @@ export function clocksLocked(clocks: Clocks, settingEvent: string | undefined): 
   return { locked: null };
 }
 
+/** The facts that `read` finds, through the tables above; absent where it finds nothing. */
+function collectFacts(read: (source: Source) => string | undefined): Partial<Facts> {
+  const facts: Partial<Facts> = {};
+  for (const [key, source] of TEXT_FACTS) {
+    const value = read(source);
+    if (value !== undefined) facts[key] = value;
+  }
+  for (const [key, source] of WATT_FACTS) {
+    const value = toNumber(read(source));
+    if (value !== undefined) facts[key] = value;
+  }
+  const clocks: Clocks = { locked: null };
+  for (const [key, source] of CLOCK_FACTS) {
+    const value = toNumber(read(source));
+    if (value !== undefined) clocks[key] = value;
+  }
+  facts.clocks = { ...clocks, ...clocksLocked(clocks, read(CLOCKS_SETTING_EVENT)) };
+  return facts;
+}
+
 /** The facts of the first `<gpu>` of a `-q -x` report (asked with `-i`, it holds that GPU only). */
 export function factsFromXml(text: string): Partial<Facts> {
   const log = find(readXml(text), "nvidia_smi_log");
   const gpu = log ? find(log, "gpu") : undefined;
-  const facts: Partial<Facts> = {};
   const driverVersion = present(textAt(log, "driver_version"));
   const cudaVersion = present(textAt(log, "cuda_version"));
-  if (driverVersion) facts.driverVersion = driverVersion;
-  if (cudaVersion) facts.cudaVersion = cudaVersion;
-  if (!gpu) return facts;
-  for (const [key, paths] of TEXT_FACTS) {
-    const value = first(gpu, paths);
-    if (value !== undefined) facts[key] = value;
-  }
-  for (const [key, paths] of WATT_FACTS) {
-    const value = toNumber(first(gpu, paths));
-    if (value !== undefined) facts[key] = value;
-  }
-  const clocks: Clocks = { locked: null };
-  for (const [key, paths] of CLOCK_FACTS) {
-    const value = toNumber(first(gpu, paths));
-    if (value !== undefined) clocks[key] = value;
-  }
-  facts.clocks = { ...clocks, ...clocksLocked(clocks, first(gpu, CLOCKS_SETTING_EVENT)) };
-  return facts;
+  const versions = { ...(driverVersion ? { driverVersion } : {}), ...(cudaVersion ? { cudaVersion } : {}) };
+  if (!gpu) return versions;
+  return { ...versions, ...collectFacts(({ xml = [] }) => xml.map((p) => present(textAt(gpu, ...p))).find((v) => v !== undefined)) };
 }
 
-/** The same facts as query fields, newest name first. */
-const TEXT_FIELDS: readonly (readonly [Exclude<TextFact, "name" | "uuid"> | "driverVersion" | "computeCap", FieldChoice])[] = [
-  ["pciBusId", ["pci.bus_id"]],
-  ["vbiosVersion", ["vbios_version"]],
-  ["eccMode", ["ecc.mode.current"]],
-  ["persistenceMode", ["persistence_mode"]],
-  ["driverVersion", ["driver_version"]],
-  ["computeCap", ["compute_cap"]],
+/** Every query field of the facts, for one `--query-gpu`. */
+const FACT_CHOICES: readonly FieldChoice[] = [
+  ...[...[...TEXT_FACTS, ...WATT_FACTS, ...CLOCK_FACTS].map(([, source]) => source), CLOCKS_SETTING_EVENT].flatMap(({ query }) => (query ? [query] : [])),
+  DRIVER_VERSION_FIELD,
 ];
-const WATT_FIELDS: readonly (readonly [WattFact, FieldChoice])[] = [
-  ["powerLimitW", ["power.limit"]],
-  ["enforcedPowerLimitW", ["enforced.power.limit"]],
-  ["defaultPowerLimitW", ["power.default_limit"]],
-];
-const CLOCK_FIELDS: readonly (readonly [ClockFact, FieldChoice])[] = [
-  ["maxSmMHz", ["clocks.max.sm"]],
-  ["maxMemoryMHz", ["clocks.max.memory"]],
-  ["applicationsGraphicsMHz", ["clocks.applications.graphics"]],
-  ["applicationsMemoryMHz", ["clocks.applications.memory"]],
-  ["defaultApplicationsGraphicsMHz", ["clocks.default_applications.graphics"]],
-  ["defaultApplicationsMemoryMHz", ["clocks.default_applications.memory"]],
-];
-const CLOCKS_SETTING_FIELD: FieldChoice = ["clocks_event_reasons.applications_clocks_setting", "clocks_throttle_reasons.applications_clocks_setting"];
-const FACT_CHOICES: readonly FieldChoice[] = [...[...TEXT_FIELDS, ...WATT_FIELDS, ...CLOCK_FIELDS].map(([, choice]) => choice), CLOCKS_SETTING_FIELD];
 
 /** `nvidia-smi --version`'s CUDA line (seen from drivers 550 to 590; older ones may print none). */
 const CUDA_VERSION_LINE = /^CUDA Version\s*:\s*(\S+)\s*$/m;
 
 /** The facts of one `--query-gpu` record, keyed by each choice's first name (`queryGpuTolerant`). */
 export function factsFromQuery(record: Readonly<Record<string, string | undefined>>): Partial<Facts> {
-  const facts: Partial<Facts> = {};
-  for (const [key, [field]] of TEXT_FIELDS) {
-    const value = present(record[field]);
-    if (value !== undefined) facts[key] = value;
-  }
-  for (const [key, [field]] of WATT_FIELDS) {
-    const value = toNumber(record[field]);
-    if (value !== undefined) facts[key] = value;
-  }
-  const clocks: Clocks = { locked: null };
-  for (const [key, [field]] of CLOCK_FIELDS) {
-    const value = toNumber(record[field]);
-    if (value !== undefined) clocks[key] = value;
-  }
-  facts.clocks = { ...clocks, ...clocksLocked(clocks, present(record[CLOCKS_SETTING_FIELD[0]])) };
-  return facts;
+  const driverVersion = present(record[DRIVER_VERSION_FIELD[0]]);
+  return { ...(driverVersion ? { driverVersion } : {}), ...collectFacts(({ query }) => (query ? present(record[query[0]]) : undefined)) };
 }
 
 /** The board facts of GPU `index`; rejects only when the tool cannot answer at all. */
@@ -155,4 +140,4 @@ export async function readGpuFacts(index: number, options: ExecOptions, exec: ty
   return { ...reported, ...queried, ...(clocks ? { clocks } : {}) };
 }
 
-const hasClockValues = (clocks: Clocks): boolean => CLOCK_FIELDS.some(([key]) => clocks[key] !== undefined);
+const hasClockValues = (clocks: Clocks): boolean => CLOCK_FACTS.some(([key]) => clocks[key] !== undefined);

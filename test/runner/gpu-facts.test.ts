@@ -21,21 +21,28 @@ function csvRecord(csv: string): Record<string, string> {
 const REAL_VERSION = "NVIDIA-SMI version  : 580.159.04\nNVML version        : 580.159\nDRIVER version      : 580.159.04\nCUDA Version        : 13.0\n";
 
 /** A fake nvidia-smi: answers by the first argument (the query by its prefix), and records the calls. */
-function fakeTool(answers: Record<string, Partial<ExecResult>>): { exec: (args: readonly string[], options: ExecOptions) => Promise<ExecResult>; calls: string[] } {
+function fakeTool(answers: Record<string, Partial<ExecResult> | ((args: readonly string[]) => Partial<ExecResult>)>): {
+  exec: (args: readonly string[], options: ExecOptions) => Promise<ExecResult>;
+  calls: string[];
+} {
   const calls: string[] = [];
   const exec = (args: readonly string[]): Promise<ExecResult> => {
     const key = args[0]?.startsWith("--query-gpu=") ? "--query-gpu" : (args[0] ?? "");
     calls.push(key);
-    return Promise.resolve({ command: ["nvidia-smi", ...args], stdout: "", stderr: "", exitCode: 0, ...answers[key] });
+    const answer = answers[key];
+    return Promise.resolve({ command: ["nvidia-smi", ...args], stdout: "", stderr: "", exitCode: 0, ...(typeof answer === "function" ? answer(args) : answer) });
   };
   return { exec, calls };
 }
 
-/** The real query's values in the order the facts query asks for them. */
-function realQueryAnswer(): string {
-  const record = csvRecord(fixture("h200-580-query-facts.txt"));
-  return `${(["pci.bus_id", "vbios_version", "ecc.mode.current", "persistence_mode", "driver_version", "compute_cap", "power.limit", "enforced.power.limit", "power.default_limit", "clocks.max.sm", "clocks.max.memory", "clocks.applications.graphics", "clocks.applications.memory", "clocks.default_applications.graphics", "clocks.default_applications.memory", "clocks_event_reasons.applications_clocks_setting"] as const).map((f) => record[f]).join(", ")}\n`;
-}
+/** The real H200's values for the fields asked, in the order asked (`change` edits them first). */
+const realQueryAnswer =
+  (change: (record: Record<string, string>) => Record<string, string> = (record) => record) =>
+  (args: readonly string[]): Partial<ExecResult> => {
+    const record = change(csvRecord(fixture("h200-580-query-facts.txt")));
+    const fields = (args[0] ?? "").slice("--query-gpu=".length).split(",");
+    return { stdout: `${fields.map((f) => record[f] ?? "[N/A]").join(", ")}\n` };
+  };
 
 const options: ExecOptions = { bin: "nvidia-smi", timeoutMs: 5_000 };
 
@@ -46,7 +53,7 @@ describe("GPU facts from one query and --version", () => {
   });
 
   it("asks the query and --version at once, and nothing else, when --version names the CUDA version", async () => {
-    const tool = fakeTool({ "--query-gpu": { stdout: realQueryAnswer() }, "--version": { stdout: REAL_VERSION } });
+    const tool = fakeTool({ "--query-gpu": realQueryAnswer(), "--version": { stdout: REAL_VERSION } });
     const facts = await readGpuFacts(0, options, tool.exec);
     expect(tool.calls.sort()).toEqual(["--query-gpu", "--version"]);
     expect(facts).toMatchObject({ cudaVersion: "13.0", driverVersion: "580.159.04", computeCap: "9.0", vbiosVersion: "96.00.A5.00.1A", powerLimitW: 700, clocks: { locked: false, maxSmMHz: 1980 } });
@@ -55,7 +62,8 @@ describe("GPU facts from one query and --version", () => {
 
   it("reads the -q -x report afterwards when --version has no CUDA line, and fills what the query lacked", async () => {
     const older = REAL_VERSION.replace(/CUDA Version.*\n/, "");
-    const tool = fakeTool({ "--query-gpu": { stdout: realQueryAnswer().replace("Enabled, Enabled", "[N/A], Enabled") }, "--version": { stdout: older }, "-q": { stdout: fixture("h200-580-q-x.xml") } });
+    const noEcc = realQueryAnswer((record) => ({ ...record, "ecc.mode.current": "[N/A]" }));
+    const tool = fakeTool({ "--query-gpu": noEcc, "--version": { stdout: older }, "-q": { stdout: fixture("h200-580-q-x.xml") } });
     const facts = await readGpuFacts(0, options, tool.exec);
     expect(tool.calls.sort()).toEqual(["--query-gpu", "--version", "-q"]);
     expect(facts).toMatchObject({ cudaVersion: "13.0", eccMode: "Enabled", vbiosVersion: "96.00.A5.00.1A", clocks: { locked: false, maxSmMHz: 1980 } });
