@@ -205,7 +205,8 @@ describe("charts across cases", () => {
   test("two cases with one label stay two bands and two lines, told apart by their ids", () => {
     const twin = { ...second, label: first.label };
     const charts = buildCharts({ ...model, cases: [first, twin] });
-    for (const id of ["latency", "telemetry"]) {
+    // The aggregates' bars too: one name per case, not one bar drawn over the other.
+    for (const id of ["latency", "telemetry", "case-aggregates"]) {
       expect(new Set(dataRows(byId(charts, id).spec).map((r) => r.case)), id).toEqual(new Set([`${first.label} (measured-case)`, `${first.label} (second-case)`]));
     }
   });

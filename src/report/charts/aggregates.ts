@@ -6,9 +6,10 @@
 import { formatNumber } from "../markdown.js";
 import type { ChartSpec } from "../model.js";
 import { ROW_SPECS } from "../study-table.js";
-import { metricTitle, topLevel, type ChartInput, type Spec } from "./common.js";
+import { caseLabeller, metricTitle, topLevel, type ChartInput, type Spec } from "./common.js";
 
 export function aggregateCharts(model: ChartInput): ChartSpec[] {
+  const name = caseLabeller(model);
   const panels: Spec[] = [];
   const drawn = new Set<string>();
   for (const { role } of ROW_SPECS) {
@@ -19,7 +20,7 @@ export function aggregateCharts(model: ChartInput): ChartSpec[] {
       drawn.add(c.id);
       return [
         {
-          case: c.label,
+          case: name(c.id),
           unit: row.unit,
           value: mean,
           text: `${formatNumber(mean)} (${kind})`,

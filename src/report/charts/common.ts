@@ -16,12 +16,6 @@ export const roleName = (role: MetricRole): string => ROW_SPECS.find((s) => s.ro
 /** Metric names in the study's order (time, throughput, latency), for legends and offsets. */
 export const roleNamesInOrder = (roles: readonly MetricRole[]): string[] => ROW_SPECS.filter((s) => roles.includes(s.role)).map((s) => s.name);
 
-/** A case's label by id; a speedup naming an unknown case shows the id rather than failing the report. */
-export function caseLabeller(model: ChartInput): (id: string) => string {
-  const labels = new Map(model.cases.map((c) => [c.id, c.label]));
-  return (id) => labels.get(id) ?? id;
-}
-
 /**
  * Each case's name in charts that draw several cases on one axis or in one legend: its label, with its id
  * added where two cases share a label (two runs of one scenario), as vega would merge them into one.
@@ -30,6 +24,12 @@ export function caseNames(cases: ChartInput["cases"]): Map<string, string> {
   const count = new Map<string, number>();
   for (const c of cases) count.set(c.label, (count.get(c.label) ?? 0) + 1);
   return new Map(cases.map((c) => [c.id, (count.get(c.label) ?? 0) > 1 ? `${c.label} (${c.id})` : c.label]));
+}
+
+/** A case's name by id (`caseNames`); a speedup naming an unknown case shows the id rather than failing the report. */
+export function caseLabeller(model: ChartInput): (id: string) => string {
+  const names = caseNames(model.cases);
+  return (id) => names.get(id) ?? id;
 }
 
 /** The axis title for a metric: its name and its unit, or the units when cases disagree. */
