@@ -150,11 +150,13 @@ describe("the simulator against the real H200's outputs, for the calls the harne
       expect([sim?.memory.totalMiB, sim?.power.limitW]).toEqual([gpu?.memory.totalMiB, gpu?.power.limitW]);
     });
 
-    it("gives the board facts a result records as the real report does (ECC and application clocks aside)", () => {
+    it("gives the board facts a result records as the real report does, ECC and application clocks included", () => {
       const sim = factsFromXml(simulated());
-      const { eccMode: _ecc, uuid: _uuid, pciBusId: _bus, clocks, ...facts } = factsFromXml(real);
+      const { eccMode, uuid: _uuid, pciBusId: _bus, clocks, ...facts } = factsFromXml(real);
       expect(sim).toMatchObject(facts);
       expect(sim.clocks).toMatchObject({ maxSmMHz: clocks?.maxSmMHz, maxMemoryMHz: clocks?.maxMemoryMHz });
+      expect(sim.eccMode).toBe(eccMode);
+      expect(sim.clocks).toEqual(clocks);
     });
   });
 });

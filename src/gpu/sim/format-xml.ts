@@ -1,7 +1,7 @@
 /**
  * `nvidia-smi -q -x`: the elements migbench and the reference show (driver and CUDA versions, per GPU
- * identity, MIG mode, MIG devices, clock event reasons, memory, utilization, temperature, power, clocks,
- * processes), named, nested and ordered as in the real tool's report (test/fixtures/nvidia-smi/
+ * identity, MIG mode, MIG devices, clock event reasons, memory, utilization, ECC mode, temperature, power,
+ * clocks and application clocks, processes), named, nested and ordered as in the real tool's report (test/fixtures/nvidia-smi/
  * h200-580-q-x.xml), which has many more. As in real output, lines are indented with tabs, `<mig_device>`
  * sits at the indentation of `<mig_devices>`, and a GPU without MIG devices holds the text `None` on a
  * line of its own.
@@ -140,6 +140,7 @@ function gpuElement(gpu: SimGpu, major: number, nowMs: number): XmlElement {
       clockEventReasons(major, t.idleClocks),
       el("fb_memory_usage", [el("total", mib(t.memoryTotalMiB)), el("reserved", mib(t.memoryReservedMiB)), el("used", mib(t.memoryUsedMiB)), el("free", mib(t.memoryFreeMiB))]),
       el("utilization", [el("gpu_util", na(t.utilizationGpu, "%")), el("memory_util", na(t.utilizationMemory, "%"))]),
+      el("ecc_mode", [el("current_ecc", "Enabled"), el("pending_ecc", "Enabled")]),
       el("temperature", [el("gpu_temp", `${t.temperatureC} C`), el("gpu_temp_tlimit", `${t.temperatureLimitC} C`)]),
       el("gpu_power_readings", [
         el("power_state", "P0"),
@@ -149,6 +150,9 @@ function gpuElement(gpu: SimGpu, major: number, nowMs: number): XmlElement {
         el("max_power_limit", watts(board.powerLimitW)),
       ]),
       el("clocks", [el("graphics_clock", `${t.smClockMHz} MHz`), el("sm_clock", `${t.smClockMHz} MHz`), el("mem_clock", `${t.memClockMHz} MHz`)]),
+      // Application clocks at their defaults, the maxima (as on the H200): never pinned here, as in `--query-gpu`.
+      el("applications_clocks", [el("graphics_clock", `${t.maxSmClockMHz} MHz`), el("mem_clock", `${t.memClockMHz} MHz`)]),
+      el("default_applications_clocks", [el("graphics_clock", `${t.maxSmClockMHz} MHz`), el("mem_clock", `${t.memClockMHz} MHz`)]),
       el("max_clocks", [el("graphics_clock", `${t.maxSmClockMHz} MHz`), el("sm_clock", `${t.maxSmClockMHz} MHz`), el("mem_clock", `${t.memClockMHz} MHz`)]),
       el(
         "processes",
