@@ -113,6 +113,22 @@ describe("the simulated nvidia-smi in loop mode", () => {
     expect(seen.at(-1)).toBe(before + 1000);
   });
 
+  it("acts on SIGTERM only at its next tick, as driver 580's loop does; SIGKILL ends it at once", async () => {
+    const child = execa(path.join(simBinDir(), "nvidia-smi"), ["--query-gpu=memory.used", "--format=csv,noheader,nounits", "-lms", "60000", "-i", "0"], {
+      env: env(),
+      reject: false,
+      buffer: false,
+    });
+    const first = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once("line", resolve));
+    expect(Number(first)).toBeGreaterThanOrEqual(0);
+    child.kill("SIGTERM");
+    // A minute to its next tick: still there well after the signal.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(child.exitCode).toBeNull();
+    child.kill("SIGKILL");
+    expect((await child).signal).toBe("SIGKILL");
+  });
+
   it("loops -q -x as a stream of whole documents", () => {
     expect(runSim(["-q", "-x", "-lms", "100", "-i", "0"], env()).exitCode).toBe(0);
     const stream = [runSim(["-q", "-x", "-i", "0"], env()).stdout, runSim(["-q", "-x", "-i", "0"], env()).stdout].join("");

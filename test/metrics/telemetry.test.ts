@@ -343,6 +343,18 @@ describe("telemetry against the simulated nvidia-smi", () => {
     expect(seven).toBeGreaterThan(idle * 2);
   });
 
+  it("stops at once loops that act on SIGTERM only at their next tick, minutes away", async () => {
+    const host = await simHost(2);
+    const out = path.join(dir, "run-slow", "telemetry");
+    const session = await startTelemetry({ dir: out, gpus: [0], intervalMs: 120_000, migIntervalMs: 120_000, smi: { env: host.env }, dcgm: "off" });
+    // The first sample and the first reading come at once; the next ones, and the loops' next ticks, in two minutes.
+    await expect.poll(() => readFileSync(path.join(out, "mig-memory.csv"), "utf8").trim().split("\n").length, { timeout: 10_000 }).toBeGreaterThan(1);
+    const recording = await session.stop();
+    expect([recording.gpus[0]?.samples, recording.migMemory?.samples]).toEqual([1, 2]);
+    expect(await pidsOf("-lms 120000")).toEqual([]);
+    expect(recording.warnings).toEqual([]);
+  });
+
   it("samples DCGM profiling fields when dcgmi is on PATH, and warns instead of failing when nvidia-smi is missing", async () => {
     const bin = path.join(dir, "fake-dcgm");
     mkdirSync(bin, { recursive: true });

@@ -17,6 +17,7 @@ import { createInterface } from "node:readline";
 import { execa, type ResultPromise } from "execa";
 import { CsvWriter } from "./csv.js";
 import { DCGM_FIELDS } from "./fields.js";
+import { LOOP_SPAWN_OPTIONS, LOOP_STOP_SIGNAL } from "./loop-stop.js";
 
 export const DCGM_COLUMNS = ["time", "epoch_ms", "entity", "entity_id", ...DCGM_FIELDS.map((f) => f.column)] as const;
 
@@ -70,7 +71,7 @@ export class DcgmSampler {
 
   start(): void {
     const args = ["dmon", "-e", DCGM_FIELDS.map((f) => f.id).join(","), "-d", String(this.options.intervalMs), "-i", this.options.gpus.join(",")];
-    const child = execa(this.options.bin, args, { reject: false, stdin: "ignore", buffer: false, cleanup: true });
+    const child = execa(this.options.bin, args, { reject: false, stdin: "ignore", buffer: false, cleanup: true, ...LOOP_SPAWN_OPTIONS });
     this.child = child;
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream, crlfDelay: Infinity });
     lines.on("line", (text) => {
@@ -90,7 +91,7 @@ export class DcgmSampler {
 
   async stop(): Promise<{ file: string; samples: number; warnings: readonly string[] }> {
     this.stopping = true;
-    this.child?.kill("SIGTERM");
+    this.child?.kill(LOOP_STOP_SIGNAL);
     await this.done;
     await this.csv.close().catch(() => undefined);
     return { file: this.options.file, samples: this.csv.rows, warnings: this.warnings };

@@ -11,6 +11,7 @@ import { INVALID_FIELD, resolveFields, toolKey } from "../../gpu/nvidia-smi/quer
 import { present, toNumber } from "../../gpu/nvidia-smi/values.js";
 import { CsvWriter, type Cell } from "./csv.js";
 import { GPU_CSV_PREFIX, GPU_TELEMETRY_FIELDS, type TelemetryField } from "./fields.js";
+import { LOOP_SPAWN_OPTIONS, LOOP_STOP_SIGNAL } from "./loop-stop.js";
 
 export interface GpuSamplerOptions {
   readonly index: number;
@@ -83,6 +84,7 @@ export class GpuSampler {
       buffer: false,
       // Killed with this process should the harness die without stopping it.
       cleanup: true,
+      ...LOOP_SPAWN_OPTIONS,
       ...(smi.env ? { env: smi.env, extendEnv: true } : {}),
     });
     this.child = child;
@@ -154,7 +156,7 @@ export class GpuSampler {
   /** Stops the process and closes the CSV; safe to call more than once. */
   async stop(): Promise<GpuSamplerResult> {
     this.stopping = true;
-    this.child?.kill("SIGTERM");
+    this.child?.kill(LOOP_STOP_SIGNAL);
     await this.done;
     await this.csv?.close().catch((error: unknown) => {
       this.warnings.push(`telemetry: writing ${this.options.file} failed: ${error instanceof Error ? error.message : String(error)}`);

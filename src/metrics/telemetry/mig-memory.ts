@@ -11,6 +11,7 @@ import { execa, type ResultPromise } from "execa";
 import type { ExecOptions } from "../../gpu/nvidia-smi/exec.js";
 import { parseQueryXml } from "../../gpu/nvidia-smi/parse-xml.js";
 import { CsvWriter } from "./csv.js";
+import { LOOP_SPAWN_OPTIONS, LOOP_STOP_SIGNAL } from "./loop-stop.js";
 
 export const MIG_MEMORY_COLUMNS = ["time", "epoch_ms", "gpu", "device_index", "gi_id", "ci_id", "uuid", "memory_used_mib", "memory_total_mib"] as const;
 
@@ -109,6 +110,7 @@ export class MigMemoryPoller {
       buffer: false,
       // Killed with this process should the harness die without stopping it.
       cleanup: true,
+      ...LOOP_SPAWN_OPTIONS,
       ...(smi.env ? { env: smi.env, extendEnv: true } : {}),
     });
     this.children.add(child);
@@ -178,7 +180,7 @@ export class MigMemoryPoller {
   async stop(): Promise<MigMemoryResult> {
     this.stopped = true;
     for (const timer of this.restarts) clearTimeout(timer);
-    for (const child of this.children) child.kill("SIGTERM");
+    for (const child of this.children) child.kill(LOOP_STOP_SIGNAL);
     await Promise.all(this.running);
     await this.csv.close().catch((error: unknown) => {
       this.warnings.push(`telemetry: writing ${this.options.file} failed: ${error instanceof Error ? error.message : String(error)}`);
