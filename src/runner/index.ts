@@ -6,8 +6,8 @@
 import path from "node:path";
 import { EXIT, EnvironmentError, InputError, isSystemError, MigbenchError } from "../errors.js";
 import { modelIdOf } from "../gpu/catalog/index.js";
-import { NvidiaSmi } from "../gpu/nvidia-smi/index.js";
-import { PartitionSession, stateDir, wantedFromPlan, type AppliedLayout } from "../gpu/partition/index.js";
+import { NvidiaSmi, type GpuStatus } from "../gpu/nvidia-smi/index.js";
+import { findGpu, PartitionSession, stateDir, wantedFromPlan, type AppliedLayout } from "../gpu/partition/index.js";
 import { getParser, type ParseResult, type ParserSession, type Sample } from "../metrics/parsers/index.js";
 import { buildPlan } from "../plan/index.js";
 import type { Plan, PlannedInstance } from "../plan/types.js";
@@ -78,13 +78,20 @@ async function runOnce(options: RunOptions): Promise<RunOutcome> {
   const run = await createRunDir(options.resultsRoot, scenario.doc.name);
   const target = await resolveGpuTarget(options.gpu, scenario.model.id, run.dir);
   activateGpuTarget(target);
-  // Looked up while the GPU is partitioned (a git and a Docker engine query take a while), merged into
-  // the manifest once partitioned and again at the end.
+  // The GPU's listing, read while the first records are written (it only reads); the session locks the
+  // GPU it names. A listing that fails fails the session's open below, not this line.
+  const smi = options.smi ?? new NvidiaSmi();
+  const listing = findGpu(smi, plan.gpu.index);
+  listing.catch(() => undefined);
+  // Looked up while the GPU is partitioned (a git and a Docker engine query take a while).
   const runtimeContext = { runId: run.id, simulatedGpu: target.kind === "sim" };
   const runtime = await makeRuntime(runtimeContext);
   const lookups = Promise.all([harnessInfo(), hostRecord(runtime.containerEngine?.bind(runtime))])
     .then(([harness, host]) => ({ harness, host }))
     .catch(() => ({ harness: packageIdentity(), host: hostInfo() }));
+  // Merged once partitioned if they are in by then (the first step does not wait for them), and at the end.
+  let lookedUp: Awaited<typeof lookups> | undefined;
+  void lookups.then((found) => (lookedUp = found));
 
   // Secrets (tokens in the environment, on command lines) are masked in everything the run directory keeps.
   const redactor = runRedactor(scenario, options.command);
@@ -121,11 +128,11 @@ async function runOnce(options: RunOptions): Promise<RunOutcome> {
   await save({});
   progress(`run ${run.id}: ${plan.instances.length} instance(s), ${plan.schedule}, ${plan.repetitions} repetition(s) on ${target.kind === "sim" ? `simulated ${target.model}` : "the real GPU"}`);
 
-  const smi = options.smi ?? new NvidiaSmi();
   let session: PartitionSession | undefined;
   let applied: AppliedLayout | undefined;
   let failure: MigbenchError | undefined;
   let telemetry: TelemetrySession | undefined;
+  let telemetryStarting: Promise<TelemetrySession | undefined> | undefined;
   try {
     // Before the GPU is touched: an engine that does not answer or an image that cannot be had stops here.
     await runtime.preflight?.(imagesOf(scenario, plan), { onNotice: progress, signal });
@@ -143,8 +150,15 @@ async function runOnce(options: RunOptions): Promise<RunOutcome> {
         allowGpuReset: options.allowGpuReset ?? false,
         signal,
         log: progress,
+        listing,
       },
-      () => gpuFacts(smi, plan.gpu.index),
+      async () => {
+        // With MIG staying off, sampling starts under the lock while the GPU is read, not after: a
+        // sampler's start would otherwise stand between the reads and the first step. Where the MIG mode
+        // or the instances change, it starts once they are in place, so as not to hold the GPU meanwhile.
+        if (plan.mig === null && !options.waitLock && migStaysOff(await listing)) telemetryStarting = startRunTelemetry(run.dir, plan.gpu.index, false, [], progress);
+        return gpuFacts(smi, plan.gpu.index);
+      },
     );
     session = opened.session;
     const found = session.snapshot;
@@ -155,13 +169,13 @@ async function runOnce(options: RunOptions): Promise<RunOutcome> {
     progress(`partition: ${checked.changes.join("; ") || "nothing to change"}`);
     applied = await session.apply(wanted);
     await save({
-      ...(await lookups),
+      ...lookedUp,
       devices: applied.devices.map((d) => ({ ...d })),
       gpu: { ...manifest.gpu, migModeDuring: plan.mig ? "Enabled" : "Disabled" },
       warnings: [...manifest.warnings, ...checked.warnings.map((w) => `preflight: ${w}`), ...applied.notes.map((n) => `partition: ${n}`)],
     });
     // Telemetry spans every step: started once the devices exist, stopped on every path below.
-    telemetry = await startRunTelemetry(run.dir, plan.gpu.index, plan.mig !== null, applied.devices, progress);
+    telemetry = await (telemetryStarting ?? startRunTelemetry(run.dir, plan.gpu.index, plan.mig !== null, applied.devices, progress));
     await executeRepetitions(
       options,
       runtime,
@@ -178,6 +192,8 @@ async function runOnce(options: RunOptions): Promise<RunOutcome> {
   } catch (error) {
     failure = error instanceof MigbenchError ? error : new EnvironmentError(messageOf(error));
   } finally {
+    // Started beside the GPU's reads, it is stopped even when what came after them failed.
+    telemetry ??= await telemetryStarting;
     const recording = await telemetry?.stop();
     if (recording) {
       const summary = await telemetrySummary(recording, run.dir, manifest.executions).catch((error: unknown) => {
@@ -209,6 +225,9 @@ async function runOnce(options: RunOptions): Promise<RunOutcome> {
   if (failure && !interrupted) progress(`run failed: ${failure.message}`);
   return { dir: run.dir, manifest, exitCode };
 }
+
+/** MIG off with no change pending, or a GPU without MIG: a run that wants MIG off changes nothing. */
+const migStaysOff = (gpu: GpuStatus): boolean => (gpu.migCurrent ?? "Disabled") === "Disabled" && (gpu.migPending ?? "Disabled") === "Disabled";
 
 /** Driver, CUDA, board facts (VBIOS, ECC, power, clocks) when the tool reports them; their absence is not a reason to stop. */
 async function gpuFacts(smi: NvidiaSmi, index: number): Promise<Partial<RunManifest["gpu"]>> {

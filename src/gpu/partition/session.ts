@@ -5,7 +5,7 @@
  * once this process is gone it is stale, and the next run on the GPU is told to run `bench cleanup`.
  */
 import { EnvironmentError } from "../../errors.js";
-import { NvidiaSmiError, together, type NvidiaSmi } from "../nvidia-smi/index.js";
+import { NvidiaSmiError, together, type GpuStatus, type NvidiaSmi } from "../nvidia-smi/index.js";
 import { applyLayout } from "./apply.js";
 import { Journal, readJournal, type Purpose } from "./journal.js";
 import { acquireGpuLock, type GpuLock } from "./lock.js";
@@ -30,6 +30,11 @@ export interface SessionOptions {
   readonly log?: (line: string) => void;
   /** Who the lock and journal name; this process by default. */
   readonly owner?: ProcessOwner;
+  /**
+   * The GPU's listing, when the caller started it earlier (a run starts it while it writes its first
+   * records): its result finds the GPU to lock, as the session's own listing would.
+   */
+  readonly listing?: Promise<GpuStatus>;
 }
 
 export class PartitionSession {
@@ -56,7 +61,7 @@ export class PartitionSession {
    * A read that fails fails the open, as the snapshot's would.
    */
   static async openWith<T>(options: SessionOptions, beside: () => Promise<T>): Promise<{ session: PartitionSession; beside: T }> {
-    const gpu = await findGpu(options.smi, options.gpuIndex);
+    const gpu = await (options.listing ?? findGpu(options.smi, options.gpuIndex));
     const owner = options.owner ?? currentOwner(options.runId, options.command);
     const lock = await acquireGpuLock(options.root, { uuid: gpu.uuid, index: gpu.index, name: gpu.name }, owner, {
       wait: options.waitLock ?? false,
