@@ -57,11 +57,11 @@ const spread = (times) => (times.length === 0 ? NaN : Math.max(...times) - Math.
 const epoch = (iso) => (iso === null || iso === undefined ? NaN : Date.parse(iso));
 
 /** One `bench run`; its wall time and, from its manifest, the workload phase (and its bounds) and first-output skew. */
-async function benchRun(scenarioFile, runtime, tmp, env = {}, gpu = "sim") {
+async function benchRun(scenarioFile, runtime, tmp, env = {}, gpu = "sim", nodeArgs = []) {
   const out = path.join(tmp, "results");
   const began = Date.now();
   const gpuArgs = gpu === "real" ? ["--gpu", "real", "--any-gpu"] : ["--gpu", "sim:A100-SXM4-40GB"];
-  const { ms, result } = await timed(process.execPath, [benchBin, "run", scenarioFile, ...gpuArgs, "--runtime", runtime, "--out", out], {
+  const { ms, result } = await timed(process.execPath, [...nodeArgs, benchBin, "run", scenarioFile, ...gpuArgs, "--runtime", runtime, "--out", out], {
     // A simulated run keeps its simulator state in its run directory unless `env` names one.
     env: { MIGBENCH_STATE_DIR: path.join(tmp, "state"), ...(gpu === "real" ? {} : { MIGBENCH_SIM_STATE: undefined }), ...env },
   });
@@ -74,25 +74,52 @@ async function benchRun(scenarioFile, runtime, tmp, env = {}, gpu = "sim") {
   const first = Math.min(...executions.map((e) => epoch(e.createdAt)));
   const last = Math.max(...executions.map((e) => epoch(e.endedAt)));
   const reused = manifest.warnings.some((w) => w.includes("reused as found"));
-  return { ms, phase: last - first, began, first, last, reused, firstOutputSkew: manifest.groups?.[0]?.firstOutputSkewMs ?? NaN };
+  return { ms, phase: last - first, began, first, last, startedAt: epoch(manifest.startedAt), reused, firstOutputSkew: manifest.groups?.[0]?.firstOutputSkewMs ?? NaN };
+}
+
+/** nvidia-smi calls in rounds: a round is the calls started while another of the round was still running. */
+function rounds(calls) {
+  const grouped = [];
+  for (const call of [...calls].sort((a, b) => a.at - b.at)) {
+    const round = grouped.at(-1);
+    if (round && call.at < Math.max(...round.map((c) => c.end))) round.push(call);
+    else grouped.push([call]);
+  }
+  return grouped;
 }
 
 /**
- * The simulated nvidia-smi calls of one run (a diagnostic run, not timed): how many and their time, and
- * the run's timeline: start to the first instance created, the workload phase, last instance ended to exit.
+ * Where one run's time goes (a diagnostic run, not timed): bench/run-timeline-preload.js records, in the
+ * `bench` process, every program it starts and when the process began and ended. Said in phases: the CLI's
+ * start to the run's start, to the first instance created (with the nvidia-smi calls and rounds before it),
+ * the workloads, and the last instance's end to the process's exit (with the calls after it, and the wait
+ * for the telemetry loop to end).
  */
-async function smiCalls(scenarioFile, runtime, tmp) {
-  const log = path.join(tmp, "smi-calls.jsonl");
+async function runTimeline(scenarioFile, runtime, tmp, env = {}, gpu = "sim") {
+  const log = path.join(tmp, "timeline.jsonl");
   writeFileSync(log, "");
-  const preload = new URL("./smi-calls-preload.js", import.meta.url).href;
-  const run = await benchRun(scenarioFile, runtime, tmp, { NODE_OPTIONS: `--import=${preload}`, MIGBENCH_BENCH_SMI_LOG: log });
-  const calls = readFileSync(log, "utf8").trim().split("\n").filter(Boolean).map((line) => JSON.parse(line));
-  const before = calls.filter((c) => c.at < run.first).length;
-  const after = calls.filter((c) => c.at > run.last).length;
+  const preload = new URL("./run-timeline-preload.js", import.meta.url).href;
+  const run = await benchRun(scenarioFile, runtime, tmp, { ...env, MIGBENCH_BENCH_TIMELINE: log }, gpu, [`--import=${preload}`]);
+  const events = readFileSync(log, "utf8").trim().split("\n").filter(Boolean).map((line) => JSON.parse(line));
+  const start = events.find((e) => e.kind === "start").at;
+  const exit = events.find((e) => e.kind === "exit").at;
+  const smi = events.filter((e) => e.kind === "spawn" && path.basename(e.file) === "nvidia-smi");
+  const loops = smi.filter((e) => e.args.some((a) => a === "-lms" || a === "-l"));
+  const calls = smi.filter((e) => !loops.includes(e)).map((e) => ({ ...e, end: e.end ?? exit }));
+  const before = calls.filter((c) => c.at < run.first);
+  const after = calls.filter((c) => c.at > run.last);
+  const loopEnded = Math.max(...loops.map((e) => e.end ?? exit));
+  const s = (ms) => fmt.s(ms / 1000);
+  const count = (list) => `${list.length} calls in ${rounds(list).length} rounds`;
   return {
     count: calls.length,
-    ms: calls.reduce((sum, c) => sum + c.ms, 0),
-    timeline: `start to first instance ${fmt.s((run.first - run.began) / 1000)} (${before} calls), workloads ${fmt.s(run.phase / 1000)} (${calls.length - before - after}), last ended to exit ${fmt.s((run.began + run.ms - run.last) / 1000)} (${after})`,
+    ms: calls.reduce((sum, c) => sum + (c.end - c.at), 0),
+    timeline: [
+      `process start to run start ${s(run.startedAt - start)}`,
+      `to first instance ${s(run.first - run.startedAt)} (${count(before)})`,
+      `workloads ${s(run.phase)}`,
+      `last ended to exit ${s(exit - run.last)} (${count(after)}${loops.length > 0 ? `; telemetry loop ended ${s(loopEnded - run.last)} after` : ""})`,
+    ].join(", "),
   };
 }
 
@@ -108,12 +135,12 @@ async function partitionedGpu(scenarioFile, tmp) {
   return { env, reset: () => bench(["partition", "reset", "--sim"]) };
 }
 
-function rows(label, runs, target, whole, phase, sim, skewNote) {
+function rows(label, runs, target, whole, phase, diagnostic, skewNote) {
   const wholeRatio = median(whole.bench) / median(whole.reference);
   const phaseRatio = median(phase.bench) / median(phase.reference);
-  const simNote = sim ? `; ${sim.count} simulated nvidia-smi calls took ${fmt.s(sim.ms / 1000)} of it; a diagnostic run: ${sim.timeline}` : "";
+  const diagnosticNote = `; a diagnostic run: ${diagnostic.count} nvidia-smi calls took ${fmt.s(diagnostic.ms / 1000)}; ${diagnostic.timeline}`;
   return [
-    row(`orchestration, ${label}: whole run`, `${fmt.s(median(whole.reference) / 1000)}`, `${fmt.s(median(whole.bench) / 1000)}, ${fmt.ratio(wholeRatio)}`, `<= ${target} x`, wholeRatio <= target, `median of ${runs}${simNote}`),
+    row(`orchestration, ${label}: whole run`, `${fmt.s(median(whole.reference) / 1000)}`, `${fmt.s(median(whole.bench) / 1000)}, ${fmt.ratio(wholeRatio)}`, `<= ${target} x`, wholeRatio <= target, `median of ${runs}${diagnosticNote}`),
     row(`orchestration, ${label}: workload phase`, `${fmt.s(median(phase.reference) / 1000)}`, `${fmt.s(median(phase.bench) / 1000)}, ${fmt.ratio(phaseRatio)}`, `<= ${target} x`, phaseRatio <= target, `first instance created to last ended; ${skewNote}`),
   ];
 }
@@ -155,12 +182,12 @@ export async function processOverhead({ quick, tmp, gpu }) {
   const whole = await interleaved(runs, subjects);
   const skewNote = `first-output skew ${fmt.ms(median(skew.bench))} (direct: ${fmt.ms(median(skew.reference))})`;
   const label = `7 processes, ${seconds} s workloads${real ? ", real GPU (no MIG)" : ""}`;
-  if (!partitioned) return rows(label, runs, 1.05, whole, phase, null, skewNote);
+  if (!partitioned) return rows(label, runs, 1.05, whole, phase, await runTimeline(scenarioFile, "process", tmp, {}, gpu), skewNote);
   await partitioned.reset();
-  const sim = await smiCalls(scenarioFile, "process", tmp);
+  const diagnostic = await runTimeline(scenarioFile, "process", tmp);
   const reusedRatio = median(reused) / median(whole.reference);
   return [
-    ...rows(label, runs, 1.05, whole, phase, sim, skewNote),
+    ...rows(label, runs, 1.05, whole, phase, diagnostic, skewNote),
     row(
       `orchestration, ${label}: whole run, GPU already partitioned`,
       `${fmt.s(median(whole.reference) / 1000)}`,
@@ -205,5 +232,5 @@ export async function dockerOverhead({ quick, tmp, gpu }) {
       return run.ms;
     },
   });
-  return rows(`7 containers, ${seconds} s workloads`, runs, 1.1, whole, phase, await smiCalls(scenarioFile, "docker", tmp), `first-output skew ${fmt.ms(median(skew))}`);
+  return rows(`7 containers, ${seconds} s workloads`, runs, 1.1, whole, phase, await runTimeline(scenarioFile, "docker", tmp), `first-output skew ${fmt.ms(median(skew))}`);
 }
