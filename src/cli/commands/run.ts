@@ -16,15 +16,19 @@ export const runCommand: CommandFactory = (setExit) => ({
       .option("allow-gpu-reset", { type: "boolean", default: false, describe: "Reset the GPU when a MIG mode change is pending (never done without this flag)" })
       .option("wait-lock", { type: "boolean", default: false, describe: "Wait while another run holds the GPU, instead of stopping" }),
   handler: async (args) => {
-    const cases = await loadCasesOrFail(args.file as string, args.case as string | undefined);
+    // Loaded together: the runner's modules are read while the scenario is checked.
+    const [cases, { parseGpuFlag }, { runScenario }, { studyTable }, { renderMarkdown }, { LiveView }, { CleanupTracker }] = await Promise.all([
+      loadCasesOrFail(args.file as string, args.case as string | undefined),
+      import("../../runner/gpu-target.js"),
+      import("../../runner/index.js"),
+      // Not report/index.js: that loads the HTML report's chart drawing (vega), which a run does not need.
+      import("../../report/study-table.js"),
+      import("../../report/markdown.js"),
+      import("../../runner/live-view.js"),
+      import("../../runner/cleanup-tracker.js"),
+    ]);
     const scenario = cases[0]!;
-    const { parseGpuFlag } = await import("../../runner/gpu-target.js");
     const gpu = parseGpuFlag(args.gpu as string | undefined, scenario.model.id);
-    const { runScenario } = await import("../../runner/index.js");
-    // Not report/index.js: that loads the HTML report's chart drawing (vega), which a run does not need.
-    const [{ studyTable }, { renderMarkdown }] = await Promise.all([import("../../report/study-table.js"), import("../../report/markdown.js")]);
-    const { LiveView } = await import("../../runner/live-view.js");
-    const { CleanupTracker } = await import("../../runner/cleanup-tracker.js");
 
     // One line per instance, redrawn in place, on a terminal; plain timestamped lines in a CI log.
     const view = new LiveView(process.stderr, { tty: process.stderr.isTTY === true });
