@@ -4,15 +4,16 @@
  */
 import { accessSync, constants, existsSync, realpathSync } from "node:fs";
 import path from "node:path";
-import { execa } from "execa";
 import { InputError } from "../errors.js";
 import { findModel } from "../gpu/catalog/index.js";
+import { NvidiaSmi, type GpuStatus } from "../gpu/nvidia-smi/index.js";
 import { initSimState, readSimState, simBinDir } from "../gpu/sim/index.js";
 
 /** What `--gpu` asked for, checked before anything is touched. */
 export type GpuRequest = { kind: "auto" } | { kind: "real" } | { kind: "sim"; model: string };
 
-export type GpuTarget = { kind: "real" } | { kind: "sim"; model: string; stateFile: string };
+/** A real GPU found by `auto` comes with the listing that found it: the run's first read of the GPU. */
+export type GpuTarget = { kind: "real"; listed?: readonly GpuStatus[] } | { kind: "sim"; model: string; stateFile: string };
 
 export function parseGpuFlag(flag: string | undefined, scenarioModel: string): GpuRequest {
   if (flag === undefined) return { kind: "auto" };
@@ -48,10 +49,11 @@ export function simulatorOnPath(): boolean {
   return found !== null && found === realpathSync(path.join(simBinDir(), "nvidia-smi"));
 }
 
-async function realGpuAnswers(): Promise<boolean> {
-  if (nvidiaSmiOnPath() === null || simulatorOnPath()) return false;
-  const result = await execa("nvidia-smi", ["-L"], { reject: false, timeout: 10_000 });
-  return result.exitCode === 0 && /^GPU \d+:/m.test(String(result.stdout));
+/** The GPUs the real nvidia-smi lists, or null when there is none or it does not answer. */
+async function realGpus(): Promise<GpuStatus[] | null> {
+  if (nvidiaSmiOnPath() === null || simulatorOnPath()) return null;
+  const gpus = await new NvidiaSmi({ timeoutMs: 10_000 }).gpuStatus().catch(() => null);
+  return gpus !== null && gpus.length > 0 ? gpus : null;
 }
 
 /**
@@ -61,7 +63,9 @@ async function realGpuAnswers(): Promise<boolean> {
 export async function resolveGpuTarget(request: GpuRequest, scenarioModel: string, runDir: string): Promise<GpuTarget> {
   if (request.kind === "real" && simulatorOnPath())
     throw new InputError("--gpu real: the nvidia-smi on PATH is migbench's simulator (bench sim path); take it off PATH, or run with --gpu sim");
-  if (request.kind === "real" || (request.kind === "auto" && (await realGpuAnswers()))) return { kind: "real" };
+  if (request.kind === "real") return { kind: "real" };
+  const listed = request.kind === "auto" ? await realGpus() : null;
+  if (listed) return { kind: "real", listed };
   const model = request.kind === "sim" ? request.model : scenarioModel;
   const stateFile = process.env.MIGBENCH_SIM_STATE ?? path.join(runDir, "sim-state.json");
   if (existsSync(stateFile)) {

@@ -78,10 +78,10 @@ async function runOnce(options: RunOptions): Promise<RunOutcome> {
   const run = await createRunDir(options.resultsRoot, scenario.doc.name);
   const target = await resolveGpuTarget(options.gpu, scenario.model.id, run.dir);
   activateGpuTarget(target);
-  // The GPU's listing, read while the first records are written (it only reads); the session locks the
-  // GPU it names. A listing that fails fails the session's open below, not this line.
+  // The GPU's listing, read while the first records are written (it only reads), or the one that found
+  // the real GPU; the session locks the GPU it names. A listing that fails fails the session's open below.
   const smi = options.smi ?? new NvidiaSmi();
-  const listing = findGpu(smi, plan.gpu.index);
+  const listing = findGpu(smi, plan.gpu.index, target.kind === "real" && options.smi === undefined ? target.listed : undefined);
   listing.catch(() => undefined);
   // Looked up while the GPU is partitioned (a git and a Docker engine query take a while).
   const runtimeContext = { runId: run.id, simulatedGpu: target.kind === "sim" };

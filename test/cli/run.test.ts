@@ -156,6 +156,29 @@ describe("bench run on the simulated GPU", () => {
     expect((await readRun(runDirOf(String(auto.stdout)))).simulated).toBe(true);
   });
 
+  it("without --gpu, takes a GPU whose nvidia-smi answers for real, and goes on from the listing that found it", async () => {
+    const sim = await simState("A100-SXM4-40GB");
+    // A stand-in for a real driver (not migbench's simulator, so not taken for one): it answers through the
+    // simulator and notes each call's first argument.
+    const bin = tempDir("driver");
+    const calls = path.join(bin, "calls.log");
+    writeFileSync(
+      path.join(bin, "nvidia-smi"),
+      `#!/bin/sh\necho "$1" >>${JSON.stringify(calls)}\nexec ${JSON.stringify(path.join(root, "bin", "sim", "nvidia-smi"))} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const env = { ...sim.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}` };
+    const out = tempDir("results");
+    const result = await bench(["run", "scenarios/quickstart.yaml", "--case", "quickstart-nomig-7-parallel", "--out", out], env);
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect((await readRun(runDirOf(String(result.stdout)))).simulated).toBe(false);
+    const firstArgs = readFileSync(calls, "utf8").trim().split("\n");
+    // One listing, the one that found the GPU, and no `-L` before it.
+    expect(firstArgs.filter((a) => a.startsWith("--query-gpu=index,name,uuid"))).toHaveLength(1);
+    expect(firstArgs[0]).toMatch(/^--query-gpu=index,name,uuid/);
+    expect(firstArgs).not.toContain("-L");
+  });
+
   it("with --any-gpu, records the GPU it ran on, not the scenario's model, and says so", async () => {
     const sim = await simState("H200-141GB");
     const out = tempDir("results");

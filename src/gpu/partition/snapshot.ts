@@ -3,9 +3,12 @@ import { EnvironmentError } from "../../errors.js";
 import { together, type GpuStatus, type NvidiaSmi } from "../nvidia-smi/index.js";
 import type { GpuInstanceState, GpuSnapshot, MigModeName } from "./types.js";
 
-/** The GPU `index` names, from one `--query-gpu` call; an EnvironmentError listing the GPUs when there is none. */
-export async function findGpu(smi: NvidiaSmi, index: number): Promise<GpuStatus> {
-  const gpus = await smi.gpuStatus();
+/**
+ * The GPU `index` names, from one `--query-gpu` call (or from `listed`, that call's answer when the caller
+ * has it); an EnvironmentError listing the GPUs when there is none.
+ */
+export async function findGpu(smi: NvidiaSmi, index: number, listed?: readonly GpuStatus[]): Promise<GpuStatus> {
+  const gpus = listed ?? (await smi.gpuStatus());
   const gpu = gpus.find((g) => g.index === index);
   if (!gpu) {
     const listed = gpus.map((g) => `${g.index}: ${g.name}`).join(", ") || "none";
