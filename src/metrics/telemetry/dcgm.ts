@@ -71,7 +71,7 @@ export class DcgmSampler {
 
   start(): void {
     const args = ["dmon", "-e", DCGM_FIELDS.map((f) => f.id).join(","), "-d", String(this.options.intervalMs), "-i", this.options.gpus.join(",")];
-    const child = execa(this.options.bin, args, { reject: false, stdin: "ignore", buffer: false, cleanup: true, ...LOOP_SPAWN_OPTIONS });
+    const child = execa(this.options.bin, args, LOOP_SPAWN_OPTIONS);
     this.child = child;
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream, crlfDelay: Infinity });
     lines.on("line", (text) => {

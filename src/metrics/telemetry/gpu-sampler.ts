@@ -79,11 +79,6 @@ export class GpuSampler {
     this.refused = undefined;
     this.outputBeforeSample = "";
     const child = execa(smi.bin, [`--query-gpu=${asked.join(",")}`, "--format=csv,noheader,nounits", "-lms", String(this.options.intervalMs), "-i", String(index)], {
-      reject: false,
-      stdin: "ignore",
-      buffer: false,
-      // Killed with this process should the harness die without stopping it.
-      cleanup: true,
       ...LOOP_SPAWN_OPTIONS,
       ...(smi.env ? { env: smi.env, extendEnv: true } : {}),
     });

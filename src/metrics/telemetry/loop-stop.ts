@@ -7,5 +7,9 @@
  */
 export const LOOP_STOP_SIGNAL = "SIGKILL";
 
-/** Killed outright, a loop needs no SIGKILL after a grace period (execa's default: 5 s after a SIGTERM). */
-export const LOOP_SPAWN_OPTIONS = { forceKillAfterDelay: false } as const;
+/**
+ * How every sampling loop is started: its output read as it comes (not buffered, no rejection: its end is
+ * the sampler's to judge), killed with this process should the harness die without stopping it, and with
+ * no SIGKILL after a grace period (execa's default, 5 s after a SIGTERM), since it is killed outright.
+ */
+export const LOOP_SPAWN_OPTIONS = { reject: false, stdin: "ignore", buffer: false, cleanup: true, forceKillAfterDelay: false } as const;

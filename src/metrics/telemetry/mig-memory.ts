@@ -105,11 +105,6 @@ export class MigMemoryPoller {
   private spawn(index: number): void {
     const { smi, intervalMs } = this.options;
     const child = execa(smi.bin, ["-q", "-x", "-lms", String(intervalMs), "-i", String(index)], {
-      reject: false,
-      stdin: "ignore",
-      buffer: false,
-      // Killed with this process should the harness die without stopping it.
-      cleanup: true,
       ...LOOP_SPAWN_OPTIONS,
       ...(smi.env ? { env: smi.env, extendEnv: true } : {}),
     });
