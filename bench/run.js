@@ -6,9 +6,9 @@
 //   node bench/run.js [--quick] [--only NAME,...] [--json FILE] [--gpu sim|real]
 //
 // --quick: smaller inputs and fewer repetitions (about a minute or two); full sizes by default.
-// --gpu real: `process` and `telemetry` use the nvidia-smi on PATH and its GPU 0 as found, whose MIG mode
-// must be off (it is never changed: the seven copies share the whole GPU); the simulated A100 by default.
-// Names: cli-start, log-parse, telemetry, start-skew, process, docker, report-build.
+// --gpu real: `process`, `serial` and `telemetry` use the nvidia-smi on PATH and its GPU 0 as found, whose
+// MIG mode must be off (it is never changed: the copies share the whole GPU); the simulated A100 by default.
+// Names: cli-start, log-parse, telemetry, start-skew, process, serial, docker, report-build.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -19,6 +19,7 @@ import { machine } from "./lib.js";
 import { logParse } from "./log-parse.js";
 import { dockerOverhead, processOverhead } from "./orchestration.js";
 import { reportBuild } from "./report-build.js";
+import { serialSteps } from "./serial-steps.js";
 import { startSkew } from "./start-skew.js";
 import { telemetrySampling } from "./telemetry.js";
 
@@ -28,6 +29,7 @@ const BENCHMARKS = {
   telemetry: telemetrySampling,
   "start-skew": startSkew,
   process: processOverhead,
+  serial: serialSteps,
   docker: dockerOverhead,
   // Last: it reads the report modules, the newest part of the code.
   "report-build": reportBuild,

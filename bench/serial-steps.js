@@ -1,0 +1,90 @@
+// Serial steps: one workload at a time, as the study's serial case runs. Does the harness slow a single
+// workload (the CPU it takes, the telemetry beside it), and what does it add between two steps? Three
+// copies of cpu-matmul run in serial through `bench run` on the whole GPU, with telemetry at its default
+// interval and with telemetry off (MIGBENCH_TELEMETRY_MS=0), against the same copies run one after another
+// by this process. Each copy's own throughput (items/s over its timed phase, from its summary record) is
+// what is compared: a harness that takes CPU from the workload, or a sampler that does, lowers it.
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fmt, interleaved, median, root, row, timed } from "./lib.js";
+
+const COPIES = 3;
+const workloadArgs = (seconds) => ["--seconds", String(seconds), "--warmup-seconds", "1"];
+
+function scenarioYaml(seconds) {
+  const command = [process.execPath, path.join(root, "workloads", "cpu-matmul", "main.js"), ...workloadArgs(seconds)];
+  return [
+    "name: bench-serial-steps",
+    "gpu: { model: A100-SXM4-40GB, index: 0 }",
+    "layout: { mig: false }",
+    "workloads:",
+    "  cpu-matmul:",
+    `    command: ${JSON.stringify(command)}`,
+    "    parser: jsonl",
+    "    metrics:",
+    "      throughput: { key: items_per_second, unit: items/s }",
+    "run:",
+    `  - { workload: cpu-matmul, copies: ${COPIES}, on: full-gpu }`,
+    "schedule: serial",
+    "repetitions: 1",
+    "timeout: 5m",
+    "",
+  ].join("\n");
+}
+
+/** The copy's summary record: its last line of JSON with `items_per_second`. */
+function summaryThroughput(stdout) {
+  const last = String(stdout).trim().split("\n").at(-1);
+  const value = JSON.parse(last).items_per_second;
+  if (typeof value !== "number") throw new Error(`cpu-matmul printed no summary: ${last}`);
+  return value;
+}
+
+/** One `bench run` of the serial scenario: each copy's throughput and the gaps between steps, from its manifest. */
+async function benchRun(scenarioFile, tmp, gpu, env) {
+  const out = path.join(tmp, "results");
+  const gpuArgs = gpu === "real" ? ["--gpu", "real", "--any-gpu"] : ["--gpu", "sim:A100-SXM4-40GB"];
+  const { result } = await timed(process.execPath, [path.join(root, "bin", "bench.js"), "run", scenarioFile, ...gpuArgs, "--out", out], {
+    env: { MIGBENCH_STATE_DIR: path.join(tmp, "state"), ...(gpu === "real" ? {} : { MIGBENCH_SIM_STATE: undefined }), ...env },
+  });
+  const dir = String(result.stdout).trim().split("\n").at(-1);
+  const manifest = JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8"));
+  rmSync(dir, { recursive: true, force: true });
+  const executions = manifest.executions;
+  if (executions.length !== COPIES || executions.some((e) => e.status !== "ok")) throw new Error(`bench run (serial): ${JSON.stringify(manifest.validity)}`);
+  const byStart = [...executions].sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
+  return {
+    throughputs: byStart.map((e) => e.metrics.throughput.value),
+    gaps: byStart.slice(1).map((e, k) => Date.parse(e.createdAt) - Date.parse(byStart[k].endedAt)),
+  };
+}
+
+export async function serialSteps({ quick, tmp, gpu }) {
+  const seconds = quick ? 2 : 4;
+  const runs = quick ? 1 : 3;
+  const scenarioFile = path.join(tmp, "serial-steps.yaml");
+  writeFileSync(scenarioFile, scenarioYaml(seconds));
+  const workload = [path.join(root, "workloads", "cpu-matmul", "main.js"), ...workloadArgs(seconds)];
+  const throughput = { direct: [], bench: [], quiet: [] };
+  const gaps = [];
+  await interleaved(runs, {
+    direct: async () => {
+      for (let copy = 0; copy < COPIES; copy++) throughput.direct.push(summaryThroughput((await timed(process.execPath, workload)).result.stdout));
+    },
+    bench: async () => {
+      const run = await benchRun(scenarioFile, tmp, gpu, {});
+      throughput.bench.push(...run.throughputs);
+      gaps.push(...run.gaps);
+    },
+    quiet: async () => throughput.quiet.push(...(await benchRun(scenarioFile, tmp, gpu, { MIGBENCH_TELEMETRY_MS: "0" })).throughputs),
+  });
+  const direct = median(throughput.direct);
+  const itemsPerSecond = (v) => (Number.isFinite(v) ? `${v.toFixed(1)} items/s` : "n/a");
+  const label = `serial steps, ${COPIES} x cpu-matmul ${seconds} s${gpu === "real" ? ", real GPU (no MIG)" : ""}`;
+  const note = (values) => `median of ${values.length} copies (${runs} runs of ${COPIES}); range ${itemsPerSecond(Math.min(...values))} to ${itemsPerSecond(Math.max(...values))}`;
+  return [
+    row(`${label}: each copy's throughput through bench run`, `run directly: ${itemsPerSecond(direct)}`, `${itemsPerSecond(median(throughput.bench))}, ${fmt.ratio(median(throughput.bench) / direct)}`, "-", null, `${note(throughput.bench)}; telemetry at its default interval`),
+    row(`${label}: the same, telemetry off`, `run directly: ${itemsPerSecond(direct)}`, `${itemsPerSecond(median(throughput.quiet))}, ${fmt.ratio(median(throughput.quiet) / direct)}`, "-", null, `${note(throughput.quiet)}; MIGBENCH_TELEMETRY_MS=0`),
+    row(`${label}: harness time between steps`, "-", fmt.ms(median(gaps)), "-", null, `one copy's end to the next one's creation; median of ${gaps.length}, at most ${fmt.ms(Math.max(...gaps))}`),
+  ];
+}
