@@ -11,8 +11,9 @@
 # the scenarios are copied with those lengths into scenarios/workloads/.check-*.yaml, removed afterwards.
 #
 # OUT receives: check.log (everything printed), smi/ (read-only queries), smi-calls/ (the guard's records),
-# direct/ (the workloads run directly), results/ (run directories), report.html, report.md, bench-*.json
-# (`npm run bench`'s process and telemetry rows on this GPU). Exit 0 when every step passed, else 1.
+# direct/ (the workloads run directly), results/ (run directories), results-telemetry-off/ (the serial
+# fine-tunes again without telemetry), report.html, report.md, bench-*.json (`npm run bench`'s process,
+# serial and telemetry rows on this GPU). Exit 0 when every step passed, else 1.
 set -u
 if [[ $# -lt 1 ]]; then
   echo "usage: scripts/real-gpu-check.sh OUT [--quick]" >&2
@@ -73,9 +74,10 @@ echo "GPU 0 MIG mode (current, pending): $mig"
 mig_off=false
 [[ $mig =~ ^(Disabled|\[N/A\]),\ (Disabled|\[N/A\])$ ]] && mig_off=true
 
-step "1. migbench's own overhead on this GPU (npm run bench: process, telemetry)"
+step "1. migbench's own overhead on this GPU (npm run bench: process, serial, telemetry)"
 if [[ $mig_off == true ]]; then
   check "bench process" node bench/run.js --gpu real --only process --json "$out/bench-process.json"
+  check "bench serial" node bench/run.js --gpu real --only serial --quick --json "$out/bench-serial.json"
   check "bench telemetry" node bench/run.js --gpu real --only telemetry --quick --json "$out/bench-telemetry.json"
 else
   echo "skipped: GPU 0's MIG mode is not off ($mig); the benchmark's runs use the whole GPU"
@@ -124,6 +126,11 @@ else
       continue
     fi
     check "bench run $(basename "$scenario")" bench run "$scenario" --gpu real --any-gpu --runtime process --out "$out/results"
+    # The serial fine-tunes once more without telemetry: a sampler that slowed single copies shows here.
+    if [[ $scenario == *finetune*serial* ]]; then
+      check "bench run $(basename "$scenario"), telemetry off" env MIGBENCH_TELEMETRY_MS=0 \
+        node "$root/bin/bench.js" run "$scenario" --gpu real --any-gpu --runtime process --out "$out/results-telemetry-off"
+    fi
   done
   rm -f "${scenarios[@]}"
   after=$(nvidia-smi -i 0 --query-gpu=mig.mode.current,mig.mode.pending --format=csv,noheader)
