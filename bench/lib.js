@@ -1,7 +1,7 @@
 // What every benchmark module shares: paths, timing of child processes, medians, the machine's facts.
 // Figures are ratios against a reference measured in the same run, reference and subject interleaved
 // (ABAB...), so that a busy shared machine slows both alike; medians of the repetitions are reported.
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,6 +27,24 @@ export async function timed(file, args, options = {}) {
     throw new Error(`${[file, ...args].join(" ")} exited ${result.exitCode}: ${String(result.stderr ?? "").slice(-800)}`);
   }
   return { ms, result };
+}
+
+/**
+ * One `bench run` of a scenario, on the simulated A100 (its state kept in the run directory) or on the real
+ * GPU 0 as found (`--any-gpu`): its wall time and manifest. The run directory is removed once read; a run
+ * whose executions are not all `ok`, or that ran on another GPU than asked, throws.
+ */
+export async function benchRunManifest(scenarioFile, tmp, { gpu = "sim", runtime = "process", env = {}, nodeArgs = [], executions }) {
+  const gpuArgs = gpu === "real" ? ["--gpu", "real", "--any-gpu"] : ["--gpu", "sim:A100-SXM4-40GB"];
+  const { ms, result } = await timed(process.execPath, [...nodeArgs, benchBin, "run", scenarioFile, ...gpuArgs, "--runtime", runtime, "--out", path.join(tmp, "results")], {
+    env: { MIGBENCH_STATE_DIR: path.join(tmp, "state"), ...(gpu === "real" ? {} : { MIGBENCH_SIM_STATE: undefined }), ...env },
+  });
+  const dir = String(result.stdout).trim().split("\n").at(-1);
+  const manifest = JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8"));
+  rmSync(dir, { recursive: true, force: true });
+  if (manifest.executions.length !== executions || manifest.executions.some((e) => e.status !== "ok")) throw new Error(`bench run ${runtime}: ${JSON.stringify(manifest.validity)}`);
+  if (manifest.simulated !== (gpu !== "real")) throw new Error(`bench run ${runtime}: asked for the ${gpu} GPU, the manifest says simulated: ${manifest.simulated}`);
+  return { ms, manifest };
 }
 
 /** `runs` rounds of each named function, interleaved; the ms each returned (or took), per name. */

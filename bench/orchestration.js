@@ -9,10 +9,10 @@
 // Processes also run a third subject: `bench run` on a GPU already partitioned as the scenario asks (by
 // `bench partition apply` beforehand), which reuses the layout as found and leaves it so: the reference
 // also starts its copies on devices that exist, so this is the harness's own overhead, partitioning aside.
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
-import { benchBin, fmt, interleaved, median, root, row, skipped, timed } from "./lib.js";
+import { benchBin, benchRunManifest, fmt, interleaved, median, root, row, skipped, timed } from "./lib.js";
 
 const COPIES = 7;
 const IMAGE = "migbench-test:local";
@@ -58,19 +58,9 @@ const epoch = (iso) => (iso === null || iso === undefined ? NaN : Date.parse(iso
 
 /** One `bench run`; its wall time and, from its manifest, the workload phase (and its bounds) and first-output skew. */
 async function benchRun(scenarioFile, runtime, tmp, env = {}, gpu = "sim", nodeArgs = []) {
-  const out = path.join(tmp, "results");
   const began = Date.now();
-  const gpuArgs = gpu === "real" ? ["--gpu", "real", "--any-gpu"] : ["--gpu", "sim:A100-SXM4-40GB"];
-  const { ms, result } = await timed(process.execPath, [...nodeArgs, benchBin, "run", scenarioFile, ...gpuArgs, "--runtime", runtime, "--out", out], {
-    // A simulated run keeps its simulator state in its run directory unless `env` names one.
-    env: { MIGBENCH_STATE_DIR: path.join(tmp, "state"), ...(gpu === "real" ? {} : { MIGBENCH_SIM_STATE: undefined }), ...env },
-  });
-  const dir = String(result.stdout).trim().split("\n").at(-1);
-  const manifest = JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8"));
-  rmSync(dir, { recursive: true, force: true });
+  const { ms, manifest } = await benchRunManifest(scenarioFile, tmp, { gpu, runtime, env, nodeArgs, executions: COPIES });
   const executions = manifest.executions;
-  if (executions.length !== COPIES || executions.some((e) => e.status !== "ok")) throw new Error(`bench run ${runtime}: ${JSON.stringify(manifest.validity)}`);
-  if (manifest.simulated !== (gpu !== "real")) throw new Error(`bench run ${runtime}: asked for the ${gpu} GPU, the manifest says simulated: ${manifest.simulated}`);
   const first = Math.min(...executions.map((e) => epoch(e.createdAt)));
   const last = Math.max(...executions.map((e) => epoch(e.endedAt)));
   const reused = manifest.warnings.some((w) => w.includes("reused as found"));

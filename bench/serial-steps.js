@@ -4,9 +4,9 @@
 // interval and with telemetry off (MIGBENCH_TELEMETRY_MS=0), against the same copies run one after another
 // by this process. Each copy's own throughput (items/s over its timed phase, from its summary record) is
 // what is compared: a harness that takes CPU from the workload, or a sampler that does, lowers it.
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { fmt, interleaved, median, root, row, timed } from "./lib.js";
+import { benchRunManifest, fmt, interleaved, median, root, row, timed } from "./lib.js";
 
 const COPIES = 3;
 const workloadArgs = (seconds) => ["--seconds", String(seconds), "--warmup-seconds", "1"];
@@ -42,17 +42,8 @@ function summaryThroughput(stdout) {
 
 /** One `bench run` of the serial scenario: each copy's throughput and the gaps between steps, from its manifest. */
 async function benchRun(scenarioFile, tmp, gpu, env) {
-  const out = path.join(tmp, "results");
-  const gpuArgs = gpu === "real" ? ["--gpu", "real", "--any-gpu"] : ["--gpu", "sim:A100-SXM4-40GB"];
-  const { result } = await timed(process.execPath, [path.join(root, "bin", "bench.js"), "run", scenarioFile, ...gpuArgs, "--out", out], {
-    env: { MIGBENCH_STATE_DIR: path.join(tmp, "state"), ...(gpu === "real" ? {} : { MIGBENCH_SIM_STATE: undefined }), ...env },
-  });
-  const dir = String(result.stdout).trim().split("\n").at(-1);
-  const manifest = JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8"));
-  rmSync(dir, { recursive: true, force: true });
-  const executions = manifest.executions;
-  if (executions.length !== COPIES || executions.some((e) => e.status !== "ok")) throw new Error(`bench run (serial): ${JSON.stringify(manifest.validity)}`);
-  const byStart = [...executions].sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
+  const { manifest } = await benchRunManifest(scenarioFile, tmp, { gpu, env, executions: COPIES });
+  const byStart = [...manifest.executions].sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
   return {
     throughputs: byStart.map((e) => e.metrics.throughput.value),
     gaps: byStart.slice(1).map((e, k) => Date.parse(e.createdAt) - Date.parse(byStart[k].endedAt)),
