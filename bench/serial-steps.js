@@ -56,7 +56,7 @@ export async function serialSteps({ quick, tmp, gpu }) {
   const scenarioFile = path.join(tmp, "serial-steps.yaml");
   writeFileSync(scenarioFile, scenarioYaml(seconds));
   const workload = [path.join(root, "workloads", "cpu-matmul", "main.js"), ...workloadArgs(seconds)];
-  const throughput = { direct: [], bench: [], quiet: [] };
+  const throughput = { direct: [], bench: [], noTelemetry: [] };
   const gaps = [];
   await interleaved(runs, {
     direct: async () => {
@@ -67,7 +67,7 @@ export async function serialSteps({ quick, tmp, gpu }) {
       throughput.bench.push(...run.throughputs);
       gaps.push(...run.gaps);
     },
-    quiet: async () => throughput.quiet.push(...(await benchRun(scenarioFile, tmp, gpu, { MIGBENCH_TELEMETRY_MS: "0" })).throughputs),
+    noTelemetry: async () => throughput.noTelemetry.push(...(await benchRun(scenarioFile, tmp, gpu, { MIGBENCH_TELEMETRY_MS: "0" })).throughputs),
   });
   const direct = median(throughput.direct);
   const itemsPerSecond = (v) => (Number.isFinite(v) ? `${v.toFixed(1)} items/s` : "n/a");
@@ -75,7 +75,7 @@ export async function serialSteps({ quick, tmp, gpu }) {
   const note = (values) => `median of ${values.length} copies (${runs} runs of ${COPIES}); range ${itemsPerSecond(Math.min(...values))} to ${itemsPerSecond(Math.max(...values))}`;
   return [
     row(`${label}: each copy's throughput through bench run`, `run directly: ${itemsPerSecond(direct)}`, `${itemsPerSecond(median(throughput.bench))}, ${fmt.ratio(median(throughput.bench) / direct)}`, "-", null, `${note(throughput.bench)}; telemetry at its default interval`),
-    row(`${label}: the same, telemetry off`, `run directly: ${itemsPerSecond(direct)}`, `${itemsPerSecond(median(throughput.quiet))}, ${fmt.ratio(median(throughput.quiet) / direct)}`, "-", null, `${note(throughput.quiet)}; MIGBENCH_TELEMETRY_MS=0`),
+    row(`${label}: the same, telemetry off`, `run directly: ${itemsPerSecond(direct)}`, `${itemsPerSecond(median(throughput.noTelemetry))}, ${fmt.ratio(median(throughput.noTelemetry) / direct)}`, "-", null, `${note(throughput.noTelemetry)}; MIGBENCH_TELEMETRY_MS=0`),
     row(`${label}: harness time between steps`, "-", fmt.ms(median(gaps)), "-", null, `one copy's end to the next one's creation; median of ${gaps.length}, at most ${fmt.ms(Math.max(...gaps))}`),
   ];
 }
