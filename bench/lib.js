@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import { stringify } from "yaml";
 
 export const root = fileURLToPath(new URL("..", import.meta.url));
 export const benchBin = path.join(root, "bin", "bench.js");
@@ -27,6 +28,35 @@ export async function timed(file, args, options = {}) {
     throw new Error(`${[file, ...args].join(" ")} exited ${result.exitCode}: ${String(result.stderr ?? "").slice(-800)}`);
   }
   return { ms, result };
+}
+
+/** The cpu-matmul workload's command: on this host, or in the test image (`migbench-test:local`). */
+export const cpuMatmulCommand = (args, inContainer = false) =>
+  inContainer ? ["node", "/opt/migbench/workloads/cpu-matmul/main.js", ...args] : [process.execPath, path.join(root, "workloads", "cpu-matmul", "main.js"), ...args];
+
+/** What cpu-matmul's summary record gives, as a scenario's metrics, by role. */
+const CPU_MATMUL_METRICS = {
+  time: { key: "elapsed_s", unit: "s" },
+  throughput: { key: "items_per_second", unit: "items/s" },
+  latency: { key: "latency_ms_avg", unit: "ms" },
+};
+
+/**
+ * A scenario (YAML) of cpu-matmul copies, one repetition, for the simulated A100 (a real GPU's runs are
+ * given `--any-gpu`): `layout` and `run` (the placement of its one run entry) as a scenario writes them,
+ * `metrics` the roles it reports.
+ */
+export function cpuMatmulScenario({ name, command, image, layout, run, schedule, metrics }) {
+  return stringify({
+    name,
+    gpu: { model: "A100-SXM4-40GB", index: 0 },
+    layout,
+    workloads: { "cpu-matmul": { ...(image ? { image } : {}), command, parser: "jsonl", metrics: Object.fromEntries(metrics.map((role) => [role, CPU_MATMUL_METRICS[role]])) } },
+    run: [{ workload: "cpu-matmul", ...run }],
+    schedule,
+    repetitions: 1,
+    timeout: "5m",
+  });
 }
 
 /**

@@ -12,7 +12,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
-import { benchBin, benchRunManifest, fmt, interleaved, median, root, row, skipped, timed } from "./lib.js";
+import { benchBin, benchRunManifest, cpuMatmulCommand, cpuMatmulScenario, fmt, interleaved, median, root, row, skipped, timed } from "./lib.js";
 
 const COPIES = 7;
 const IMAGE = "migbench-test:local";
@@ -23,34 +23,16 @@ const workloadArgs = (seconds) => ["--seconds", String(seconds), "--warmup-secon
  * its model: the run is given `--any-gpu`) is never repartitioned here, so its copies share it whole.
  */
 function scenarioYaml(name, seconds, runtime, gpu = "sim") {
-  const command =
-    runtime === "docker"
-      ? ["node", "/opt/migbench/workloads/cpu-matmul/main.js", ...workloadArgs(seconds)]
-      : [process.execPath, path.join(root, "workloads", "cpu-matmul", "main.js"), ...workloadArgs(seconds)];
-  const layout =
-    gpu === "real"
-      ? ["layout: { mig: false }"]
-      : ["layout:", "  mig: true", "  gpuInstances:", `    - { profile: 1g.5gb, count: ${COPIES} }`];
-  const placement = gpu === "real" ? `copies: ${COPIES}, on: full-gpu` : "on: each-mig-device";
-  return [
-    `name: ${name}`,
-    "gpu: { model: A100-SXM4-40GB, index: 0 }",
-    ...layout,
-    "workloads:",
-    "  cpu-matmul:",
-    ...(runtime === "docker" ? [`    image: ${IMAGE}`] : []),
-    `    command: ${JSON.stringify(command)}`,
-    "    parser: jsonl",
-    "    metrics:",
-    "      time: { key: elapsed_s, unit: s }",
-    "      throughput: { key: items_per_second, unit: items/s }",
-    "run:",
-    `  - { workload: cpu-matmul, ${placement} }`,
-    "schedule: parallel",
-    "repetitions: 1",
-    "timeout: 5m",
-    "",
-  ].join("\n");
+  const real = gpu === "real";
+  return cpuMatmulScenario({
+    name,
+    command: cpuMatmulCommand(workloadArgs(seconds), runtime === "docker"),
+    ...(runtime === "docker" ? { image: IMAGE } : {}),
+    layout: real ? { mig: false } : { mig: true, gpuInstances: [{ profile: "1g.5gb", count: COPIES }] },
+    run: real ? { copies: COPIES, on: "full-gpu" } : { on: "each-mig-device" },
+    schedule: "parallel",
+    metrics: ["time", "throughput"],
+  });
 }
 
 const spread = (times) => (times.length === 0 ? NaN : Math.max(...times) - Math.min(...times));
@@ -141,7 +123,7 @@ export async function processOverhead({ quick, tmp, gpu }) {
   const real = gpu === "real";
   const scenarioFile = path.join(tmp, "overhead-process.yaml");
   writeFileSync(scenarioFile, scenarioYaml("bench-overhead-process", seconds, "process", gpu));
-  const workload = [process.execPath, path.join(root, "workloads", "cpu-matmul", "main.js"), ...workloadArgs(seconds)];
+  const workload = cpuMatmulCommand(workloadArgs(seconds));
   const phase = { bench: [], reference: [] };
   const skew = { bench: [], reference: [] };
   // The real GPU keeps its MIG mode, so there is no partitioned layout to find in place.

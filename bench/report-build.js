@@ -10,7 +10,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { benchBin, fmt, median, root, row, skipped, timed } from "./lib.js";
+import { benchBin, cpuMatmulCommand, cpuMatmulScenario, fmt, median, root, row, skipped, timed } from "./lib.js";
 
 const CASES = 10;
 const SECONDS_PER_REPETITION = 6;
@@ -18,27 +18,16 @@ const SECONDS_PER_REPETITION = 6;
 const TELEMETRY_MS = 500;
 
 function templateScenario(file) {
-  const command = [process.execPath, path.join(root, "workloads", "cpu-matmul", "main.js"), "--seconds", "1", "--warmup-seconds", "0"];
   writeFileSync(
     file,
-    [
-      "name: bench-report-template",
-      "gpu: { model: A100-SXM4-40GB, index: 0 }",
-      "layout: { mig: true, gpuInstances: [{ profile: 1g.5gb, count: 7 }] }",
-      "workloads:",
-      "  cpu-matmul:",
-      `    command: ${JSON.stringify(command)}`,
-      "    parser: jsonl",
-      "    metrics:",
-      "      time: { key: elapsed_s, unit: s }",
-      "      throughput: { key: items_per_second, unit: items/s }",
-      "      latency: { key: latency_ms_avg, unit: ms }",
-      "run: [{ workload: cpu-matmul, on: each-mig-device }]",
-      "schedule: parallel",
-      "repetitions: 1",
-      "timeout: 5m",
-      "",
-    ].join("\n"),
+    cpuMatmulScenario({
+      name: "bench-report-template",
+      command: cpuMatmulCommand(["--seconds", "1", "--warmup-seconds", "0"]),
+      layout: { mig: true, gpuInstances: [{ profile: "1g.5gb", count: 7 }] },
+      run: { on: "each-mig-device" },
+      schedule: "parallel",
+      metrics: ["time", "throughput", "latency"],
+    }),
   );
 }
 

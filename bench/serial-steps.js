@@ -6,30 +6,20 @@
 // what is compared: a harness that takes CPU from the workload, or a sampler that does, lowers it.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { benchRunManifest, fmt, interleaved, median, root, row, timed } from "./lib.js";
+import { benchRunManifest, cpuMatmulCommand, cpuMatmulScenario, fmt, interleaved, median, row, timed } from "./lib.js";
 
 const COPIES = 3;
 const workloadArgs = (seconds) => ["--seconds", String(seconds), "--warmup-seconds", "1"];
 
 function scenarioYaml(seconds) {
-  const command = [process.execPath, path.join(root, "workloads", "cpu-matmul", "main.js"), ...workloadArgs(seconds)];
-  return [
-    "name: bench-serial-steps",
-    "gpu: { model: A100-SXM4-40GB, index: 0 }",
-    "layout: { mig: false }",
-    "workloads:",
-    "  cpu-matmul:",
-    `    command: ${JSON.stringify(command)}`,
-    "    parser: jsonl",
-    "    metrics:",
-    "      throughput: { key: items_per_second, unit: items/s }",
-    "run:",
-    `  - { workload: cpu-matmul, copies: ${COPIES}, on: full-gpu }`,
-    "schedule: serial",
-    "repetitions: 1",
-    "timeout: 5m",
-    "",
-  ].join("\n");
+  return cpuMatmulScenario({
+    name: "bench-serial-steps",
+    command: cpuMatmulCommand(workloadArgs(seconds)),
+    layout: { mig: false },
+    run: { copies: COPIES, on: "full-gpu" },
+    schedule: "serial",
+    metrics: ["throughput"],
+  });
 }
 
 /** The copy's summary record: its last line of JSON with `items_per_second`. */
@@ -55,12 +45,12 @@ export async function serialSteps({ quick, tmp, gpu }) {
   const runs = quick ? 1 : 3;
   const scenarioFile = path.join(tmp, "serial-steps.yaml");
   writeFileSync(scenarioFile, scenarioYaml(seconds));
-  const workload = [path.join(root, "workloads", "cpu-matmul", "main.js"), ...workloadArgs(seconds)];
+  const [node, ...workload] = cpuMatmulCommand(workloadArgs(seconds));
   const throughput = { direct: [], bench: [], noTelemetry: [] };
   const gaps = [];
   await interleaved(runs, {
     direct: async () => {
-      for (let copy = 0; copy < COPIES; copy++) throughput.direct.push(summaryThroughput((await timed(process.execPath, workload)).result.stdout));
+      for (let copy = 0; copy < COPIES; copy++) throughput.direct.push(summaryThroughput((await timed(node, workload)).result.stdout));
     },
     bench: async () => {
       const run = await benchRun(scenarioFile, tmp, gpu, {});
