@@ -61,20 +61,21 @@ export function cpuMatmulScenario({ name, command, image, layout, run, schedule,
 
 /**
  * One `bench run` of a scenario, on the simulated A100 (its state kept in the run directory) or on the real
- * GPU 0 as found (`--any-gpu`): its wall time and manifest. The run directory is removed once read; a run
- * whose executions are not all `ok`, or that ran on another GPU than asked, throws.
+ * GPU 0 as found (`--any-gpu`): its wall time and manifest. The run directory is removed once read, unless
+ * `keep` (then its path comes too); a run whose executions are not all `ok`, or that ran on another GPU
+ * than asked, throws.
  */
-export async function benchRunManifest(scenarioFile, tmp, { gpu = "sim", runtime = "process", env = {}, nodeArgs = [], executions }) {
+export async function benchRunManifest(scenarioFile, tmp, { gpu = "sim", runtime = "process", env = {}, nodeArgs = [], executions, keep = false }) {
   const gpuArgs = gpu === "real" ? ["--gpu", "real", "--any-gpu"] : ["--gpu", "sim:A100-SXM4-40GB"];
   const { ms, result } = await timed(process.execPath, [...nodeArgs, benchBin, "run", scenarioFile, ...gpuArgs, "--runtime", runtime, "--out", path.join(tmp, "results")], {
     env: { MIGBENCH_STATE_DIR: path.join(tmp, "state"), ...(gpu === "real" ? {} : { MIGBENCH_SIM_STATE: undefined }), ...env },
   });
   const dir = String(result.stdout).trim().split("\n").at(-1);
   const manifest = JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8"));
-  rmSync(dir, { recursive: true, force: true });
+  if (!keep) rmSync(dir, { recursive: true, force: true });
   if (manifest.executions.length !== executions || manifest.executions.some((e) => e.status !== "ok")) throw new Error(`bench run ${runtime}: ${JSON.stringify(manifest.validity)}`);
   if (manifest.simulated !== (gpu !== "real")) throw new Error(`bench run ${runtime}: asked for the ${gpu} GPU, the manifest says simulated: ${manifest.simulated}`);
-  return { ms, manifest };
+  return { ms, manifest, dir };
 }
 
 /** `runs` rounds of each named function, interleaved; the ms each returned (or took), per name. */

@@ -10,9 +10,11 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { benchBin, cpuMatmulCommand, cpuMatmulScenario, fmt, median, root, row, skipped, timed } from "./lib.js";
+import { benchBin, benchRunManifest, cpuMatmulCommand, cpuMatmulScenario, fmt, median, root, row, skipped, timed } from "./lib.js";
 
 const CASES = 10;
+/** Instances per case: the template's seven 1g.5gb devices, one copy each. */
+const INSTANCES = 7;
 const SECONDS_PER_REPETITION = 6;
 /** `bench run`'s default sampling interval. */
 const TELEMETRY_MS = 500;
@@ -23,7 +25,7 @@ function templateScenario(file) {
     cpuMatmulScenario({
       name: "bench-report-template",
       command: cpuMatmulCommand(["--seconds", "1", "--warmup-seconds", "0"]),
-      layout: { mig: true, gpuInstances: [{ profile: "1g.5gb", count: 7 }] },
+      layout: { mig: true, gpuInstances: [{ profile: "1g.5gb", count: INSTANCES }] },
       run: { on: "each-mig-device" },
       schedule: "parallel",
       metrics: ["time", "throughput", "latency"],
@@ -35,11 +37,8 @@ function templateScenario(file) {
 async function templateRun(tmp) {
   const scenario = path.join(tmp, "template.yaml");
   templateScenario(scenario);
-  const { result } = await timed(process.execPath, [benchBin, "run", scenario, "--gpu", "sim:A100-SXM4-40GB", "--out", path.join(tmp, "template")], {
-    env: { MIGBENCH_STATE_DIR: path.join(tmp, "state"), MIGBENCH_TELEMETRY_MS: String(TELEMETRY_MS), MIGBENCH_SIM_STATE: undefined },
-  });
-  const dir = String(result.stdout).trim().split("\n").at(-1);
-  return { dir, manifest: JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8")) };
+  const { dir, manifest } = await benchRunManifest(scenario, tmp, { env: { MIGBENCH_TELEMETRY_MS: String(TELEMETRY_MS) }, executions: INSTANCES, keep: true });
+  return { dir, manifest };
 }
 
 const iso = (ms) => new Date(ms).toISOString();
@@ -183,7 +182,7 @@ export async function reportBuild({ quick, tmp }) {
   const smallMs = median(smallRuns.map(total));
   const largeMs = median(largeRuns.map(total));
   const cli = await timed(process.execPath, [benchBin, "report", small, "--format", "html", "--out", path.join(tmp, "report.html")]);
-  const label = `${CASES} cases x 7 instances x ${repetitions} repetitions`;
+  const label = `${CASES} cases x ${INSTANCES} instances x ${repetitions} repetitions`;
   const mb = (bytes) => `${(bytes / 1e6).toFixed(0)} MB`;
   const scale = largeMs / smallMs;
   return [
